@@ -1,0 +1,156 @@
+"""`taskboard`: serve the API, manage the schema, and create the first administrator."""
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from application.users.register_user import RegisterUser, RegisterUserCommand
+from domain.errors import DomainError
+from domain.users import Actor, User, UserRole
+
+from adapters.composition import MEMORY_URL, make_container
+from adapters.persistence.sqlalchemy import migrations
+from adapters.settings import Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_environment()
+    except SettingsError as error:
+        print(f"taskboard: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return int(args.handler(settings, args))
+    except DomainError as error:
+        where = f" ({error.field})" if error.field else ""
+        print(f"taskboard: {error.message}{where}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taskboard", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", help="address to bind (default: TASKBOARD_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: TASKBOARD_PORT or 8000)")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="schema migrations").add_subparsers(required=True, metavar="ACTION")
+    upgrade = db.add_parser("upgrade", help="migrate up (default: to the newest revision)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(handler=_db_upgrade)
+    downgrade = db.add_parser("downgrade", help="migrate down, e.g. to -1 or base")
+    downgrade.add_argument("revision")
+    downgrade.set_defaults(handler=_db_downgrade)
+    db.add_parser("current", help="the revision the database is at").set_defaults(handler=_db_current)
+    db.add_parser("history", help="every revision, oldest first").set_defaults(handler=_db_history)
+
+    users = commands.add_parser("users", help="user accounts").add_subparsers(required=True, metavar="ACTION")
+    admin = users.add_parser(
+        "create-admin",
+        help="create an administrator; the password comes from TASKBOARD_ADMIN_PASSWORD or a prompt",
+    )
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--full-name", default="Administrator")
+    admin.set_defaults(handler=_create_admin)
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from adapters.http.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def _sql_url(settings: Settings) -> str | None:
+    if settings.database_url == MEMORY_URL:
+        print("taskboard: the memory database has no schema to migrate", file=sys.stderr)
+        return None
+    return settings.database_url
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    if (url := _sql_url(settings)) is None:
+        return 0
+    asyncio.run(migrations.upgrade(url, args.revision))
+    print(f"database at revision {asyncio.run(migrations.current_revision(url))}")
+    return 0
+
+
+def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    if (url := _sql_url(settings)) is None:
+        return 0
+    asyncio.run(migrations.downgrade(url, args.revision))
+    print(f"database at revision {asyncio.run(migrations.current_revision(url)) or 'base'}")
+    return 0
+
+
+def _db_current(settings: Settings, args: argparse.Namespace) -> int:
+    if (url := _sql_url(settings)) is None:
+        return 0
+    current = asyncio.run(migrations.current_revision(url))
+    head = migrations.head_revision()
+    state = "up to date" if current == head else f"behind: newest is {head}"
+    print(f"{current or 'base'} ({state})")
+    return 0
+
+
+def _db_history(settings: Settings, args: argparse.Namespace) -> int:
+    print("\n".join(migrations.history()))
+    return 0
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    password = os.environ.get("TASKBOARD_ADMIN_PASSWORD") or _prompt_password()
+    user = asyncio.run(_register_admin(settings, args.email, args.full_name, password))
+    print(f"created administrator {user.email} with id {user.id}")
+    return 0
+
+
+def _prompt_password() -> str:
+    if not sys.stdin.isatty():
+        raise SystemExit("taskboard: set TASKBOARD_ADMIN_PASSWORD or run in a terminal to be asked")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != password:
+        raise SystemExit("taskboard: the passwords differ")
+    return password
+
+
+async def _register_admin(settings: Settings, email: str, full_name: str, password: str) -> User:
+    container = make_container(settings)
+    try:
+        async with container() as request:
+            register = await request.get(RegisterUser)
+            return await register.execute(
+                RegisterUserCommand(
+                    actor=Actor.operator(),
+                    email=email,
+                    full_name=full_name,
+                    password=password,
+                    role=UserRole.ADMIN,
+                )
+            )
+    finally:
+        await container.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

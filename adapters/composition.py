@@ -1,0 +1,131 @@
+"""The composition root: the only module that knows which adapters run behind the ports."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from application.ports import Clock, PasswordHasher, TokenIssuer
+from application.users.authenticate import Authenticate, IdentifyCaller
+from application.users.delete_user import DeleteUser
+from application.users.get_user import GetUser
+from application.users.list_users import ListUsers
+from application.users.register_user import RegisterUser
+from application.users.restore_user import RestoreUser
+from application.users.update_user import UpdateUser
+from domain.unit_of_work import UnitOfWork
+
+from adapters.clock import UtcClock
+from adapters.persistence.health import MemoryReadinessProbe, ReadinessProbe, SqlReadinessProbe
+from adapters.persistence.memory.store import MemoryStore
+from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
+from adapters.persistence.sqlalchemy.migrations import head_revision
+from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.security.passwords import Argon2PasswordHasher
+from adapters.security.tokens import JwtTokenIssuer
+from adapters.settings import Settings
+
+MEMORY_URL = "memory://"
+
+
+class ServicesProvider(Provider):
+    """Process-wide services that are not persistence: time, hashing, tokens."""
+
+    settings = from_context(provides=Settings, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def clock(self) -> Clock:
+        return UtcClock()
+
+    @provide(scope=Scope.APP)
+    def password_hasher(self) -> PasswordHasher:
+        return Argon2PasswordHasher()
+
+    @provide(scope=Scope.APP)
+    def token_issuer(self, settings: Settings) -> TokenIssuer:
+        return JwtTokenIssuer(
+            secret=settings.secret_key,
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            lifetime=timedelta(seconds=settings.token_lifetime_seconds),
+        )
+
+
+class SqlAlchemyProvider(Provider):
+    """SQLite or PostgreSQL: one engine per process, one session per request."""
+
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(settings.database_url)
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return create_session_factory(engine)
+
+    @provide(scope=Scope.APP)
+    def readiness(self, engine: AsyncEngine) -> ReadinessProbe:
+        return SqlReadinessProbe(engine, head_revision())
+
+    @provide(scope=Scope.REQUEST)
+    async def session(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[AsyncSession]:
+        # Only opens and closes: the use case's unit of work commits (stack-facts trap 2).
+        async with factory() as session:
+            yield session
+
+    @provide(scope=Scope.REQUEST)
+    def unit_of_work(self, session: AsyncSession) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(session)
+
+
+class MemoryProvider(Provider):
+    """The in-memory adapter: data lives as long as the process."""
+
+    store = provide(MemoryStore, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def readiness(self) -> ReadinessProbe:
+        return MemoryReadinessProbe()
+
+    @provide(scope=Scope.REQUEST)
+    def unit_of_work(self, store: MemoryStore) -> UnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+
+class UseCasesProvider(Provider):
+    scope = Scope.REQUEST
+
+    register_user = provide(RegisterUser)
+    get_user = provide(GetUser)
+    list_users = provide(ListUsers)
+    update_user = provide(UpdateUser)
+    delete_user = provide(DeleteUser)
+    restore_user = provide(RestoreUser)
+    authenticate = provide(Authenticate)
+    identify_caller = provide(IdentifyCaller)
+
+
+def persistence_provider(database_url: str) -> Provider:
+    if database_url == MEMORY_URL:
+        return MemoryProvider()
+    backend = make_url(database_url).get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database URL scheme {backend!r}; use sqlite, postgresql or memory")
+    return SqlAlchemyProvider()
+
+
+def make_container(settings: Settings, *extra_providers: Provider) -> AsyncContainer:
+    """Build the container; later providers override earlier ones (tests pass theirs last)."""
+    return make_async_container(
+        ServicesProvider(),
+        persistence_provider(settings.database_url),
+        UseCasesProvider(),
+        *extra_providers,
+        context={Settings: settings},
+    )

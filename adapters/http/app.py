@@ -1,0 +1,45 @@
+"""The Litestar application factory."""
+
+from dishka import Provider
+from dishka.integrations.litestar import DishkaRouter, setup_dishka
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from adapters.composition import make_container
+from adapters.http.auth import jwt_auth
+from adapters.http.controllers.auth import AuthController
+from adapters.http.controllers.health import HealthController
+from adapters.http.controllers.users import UserController
+from adapters.http.problems import EXCEPTION_HANDLERS
+from adapters.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *extra_providers: Provider) -> Litestar:
+    """Build the app; `extra_providers` override the defaults (tests swap one adapter this way)."""
+    settings = settings or Settings.from_environment()
+    container = make_container(settings, *extra_providers)
+
+    async def close_container() -> None:
+        await container.close()
+
+    app = Litestar(
+        route_handlers=[
+            # Handlers under a DishkaRouter receive FromDishka[...] arguments without @inject.
+            DishkaRouter("/", route_handlers=[AuthController, UserController, HealthController])
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        on_app_init=[jwt_auth(settings).on_app_init],
+        on_shutdown=[close_container],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="taskboard",
+            version="1.0.0",
+            description="Task tracking over HTTP. Errors are RFC 9457 problem details.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=False,
+    )
+    setup_dishka(container, app)
+    return app

@@ -1,0 +1,30 @@
+from dishka.integrations.litestar import FromDishka
+from litestar import Controller, post
+from litestar.params import JSONBody
+
+from application.users.authenticate import Authenticate, AuthenticateCommand
+
+from adapters.http.problems import problem_responses
+from adapters.http.schemas.users import TokenRequest, TokenResponse
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post(
+        "/token",
+        status_code=200,
+        summary="Sign in: exchange email and password for a bearer token",
+        responses=problem_responses(401, 413, 422),
+        security=[{}],
+    )
+    async def issue_token(
+        self, data: JSONBody[TokenRequest], authenticate: FromDishka[Authenticate]
+    ) -> TokenResponse:
+        token = await authenticate.execute(
+            AuthenticateCommand(email=data.email, password=data.password)
+        )
+        return TokenResponse(
+            access_token=token.access_token, token_type=token.token_type, expires_in=token.expires_in
+        )

@@ -1,0 +1,198 @@
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+from dishka.integrations.litestar import FromDishka
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.datastructures import ResponseHeader
+from litestar.params import FromQuery, JSONBody, Parameter
+from litestar.security.jwt import Token
+from msgspec import UnsetType
+
+from application.users.delete_user import DeleteUser, DeleteUserCommand
+from application.users.get_user import GetUser, GetUserQuery
+from application.users.list_users import ListUsers, ListUsersQuery
+from application.users.register_user import RegisterUser, RegisterUserCommand
+from application.users.restore_user import RestoreUser, RestoreUserCommand
+from application.users.update_user import UpdateUser, UpdateUserCommand
+from domain.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, parse_sort
+from domain.users import USER_SORT_FIELDS, Actor, User, UserFilters, UserRole
+
+from adapters.http.etags import etag, expected_version
+from adapters.http.problems import problem_responses
+from adapters.http.schemas.users import UserCreate, UserPage, UserRead, UserUpdate
+
+T = TypeVar("T")
+AuthedRequest = Request[Actor, Token, Any]
+IfMatch = Annotated[
+    str | None,
+    Parameter(header="If-Match", description='Refuse the change unless the user is at this version, e.g. "3"'),
+]
+ETAG_HEADER = [ResponseHeader(name="ETag", description="The user's version, for If-Match", documentation_only=True)]
+
+
+def _with_etag(user: User, status_code: int = 200) -> Response[UserRead]:
+    return Response(UserRead.from_user(user), status_code=status_code, headers={"ETag": etag(user.version)})
+
+
+def _unset_to_none(value: T | UnsetType) -> T | None:
+    return None if isinstance(value, UnsetType) else value
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["users"]
+
+    @get(
+        "/me",
+        summary="The signed-in user",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(401),
+    )
+    async def me(self, request: AuthedRequest, get_user: FromDishka[GetUser]) -> Response[UserRead]:
+        user = await get_user.execute(GetUserQuery(actor=request.user, user_id=request.user.id))
+        return _with_etag(user)
+
+    @post(
+        "/",
+        summary="Register a user (administrators)",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(401, 403, 409, 413, 422),
+    )
+    async def register(
+        self,
+        request: AuthedRequest,
+        data: JSONBody[UserCreate],
+        register_user: FromDishka[RegisterUser],
+    ) -> Response[UserRead]:
+        user = await register_user.execute(
+            RegisterUserCommand(
+                actor=request.user,
+                email=data.email,
+                full_name=data.full_name,
+                password=data.password,
+                role=data.role,
+            )
+        )
+        response = _with_etag(user, status_code=201)
+        response.headers["Location"] = f"{self.path}/{user.id}"
+        return response
+
+    @get(
+        "/",
+        summary="List users (administrators)",
+        responses=problem_responses(401, 403, 422),
+    )
+    async def list_users(
+        self,
+        request: AuthedRequest,
+        list_users: FromDishka[ListUsers],
+        role: FromQuery[UserRole | None] = None,
+        is_active: FromQuery[bool | None] = None,
+        email: Annotated[
+            str | None, Parameter(query="email", description="Part of the email, any case", max_length=254)
+        ] = None,
+        include_deleted: FromQuery[bool] = False,
+        sort: Annotated[
+            str,
+            Parameter(
+                description="Comma-separated fields, `-` for descending: "
+                + ", ".join(sorted(USER_SORT_FIELDS)),
+                max_length=200,
+            ),
+        ] = "created_at",
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    ) -> UserPage:
+        page = await list_users.execute(
+            ListUsersQuery(
+                actor=request.user,
+                filters=UserFilters(
+                    role=role, is_active=is_active, email_contains=email, include_deleted=include_deleted
+                ),
+                sort=parse_sort(sort, USER_SORT_FIELDS),
+                page=PageRequest(offset=offset, limit=limit),
+            )
+        )
+        return UserPage(
+            items=[UserRead.from_user(user) for user in page.items],
+            total=page.total,
+            offset=page.page.offset,
+            limit=page.page.limit,
+        )
+
+    @get(
+        "/{user_id:uuid}",
+        summary="Read a user (administrators: anyone; members: themselves)",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(401, 404, 422),
+    )
+    async def get_user(
+        self,
+        request: AuthedRequest,
+        user_id: UUID,
+        get_user: FromDishka[GetUser],
+        include_deleted: FromQuery[bool] = False,
+    ) -> Response[UserRead]:
+        user = await get_user.execute(
+            GetUserQuery(actor=request.user, user_id=user_id, include_deleted=include_deleted)
+        )
+        return _with_etag(user)
+
+    @patch(
+        "/{user_id:uuid}",
+        summary="Change some of a user's fields",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(401, 403, 404, 409, 412, 413, 422),
+    )
+    async def update_user(
+        self,
+        request: AuthedRequest,
+        user_id: UUID,
+        data: JSONBody[UserUpdate],
+        update_user: FromDishka[UpdateUser],
+        if_match: IfMatch = None,
+    ) -> Response[UserRead]:
+        user = await update_user.execute(
+            UpdateUserCommand(
+                actor=request.user,
+                user_id=user_id,
+                expected_version=expected_version(if_match),
+                email=_unset_to_none(data.email),
+                full_name=_unset_to_none(data.full_name),
+                password=_unset_to_none(data.password),
+                role=_unset_to_none(data.role),
+                is_active=_unset_to_none(data.is_active),
+            )
+        )
+        return _with_etag(user)
+
+    @delete(
+        "/{user_id:uuid}",
+        summary="Soft-delete a user (administrators)",
+        responses=problem_responses(401, 403, 404, 409, 412),
+    )
+    async def delete_user(
+        self,
+        request: AuthedRequest,
+        user_id: UUID,
+        delete_user: FromDishka[DeleteUser],
+        if_match: IfMatch = None,
+    ) -> None:
+        await delete_user.execute(
+            DeleteUserCommand(
+                actor=request.user, user_id=user_id, expected_version=expected_version(if_match)
+            )
+        )
+
+    @post(
+        "/{user_id:uuid}/restore",
+        status_code=200,
+        summary="Undo a soft delete (administrators)",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(401, 403, 404, 409),
+    )
+    async def restore_user(
+        self, request: AuthedRequest, user_id: UUID, restore_user: FromDishka[RestoreUser]
+    ) -> Response[UserRead]:
+        user = await restore_user.execute(RestoreUserCommand(actor=request.user, user_id=user_id))
+        return _with_etag(user)

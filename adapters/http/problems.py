@@ -1,0 +1,135 @@
+"""Every error response, in one place: RFC 9457 problem details (application/problem+json)."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+
+from domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger(__name__)
+
+
+class FieldError(msgspec.Struct, omit_defaults=True):
+    """One offending input: `field` names it (a body field, a query parameter or a header)."""
+
+    field: str
+    message: str
+    source: str | None = None
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    status: int
+    title: str
+    detail: str
+    instance: str
+    type: str = "about:blank"
+    errors: list[FieldError] = msgspec.field(default_factory=list)
+
+
+_DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
+    ValidationFailed: HTTPStatus.UNPROCESSABLE_ENTITY,
+    NotFound: HTTPStatus.NOT_FOUND,
+    Conflict: HTTPStatus.CONFLICT,
+    PermissionDenied: HTTPStatus.FORBIDDEN,
+    AuthenticationFailed: HTTPStatus.UNAUTHORIZED,
+}
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    body = Problem(
+        status=status,
+        title=HTTPStatus(status).phrase,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors or [],
+    )
+    if status == HTTPStatus.UNAUTHORIZED:
+        headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def domain_error_to_problem(request: Request[Any, Any, Any], error: DomainError) -> Response[Problem]:
+    if isinstance(error, StaleVersion):
+        # With If-Match the caller asked for a precondition; without it, it is a plain conflict.
+        status = HTTPStatus.PRECONDITION_FAILED if "if-match" in request.headers else HTTPStatus.CONFLICT
+    else:
+        status = next(
+            (code for kind, code in _DOMAIN_STATUS.items() if isinstance(error, kind)),
+            HTTPStatus.BAD_REQUEST,
+        )
+    errors = [FieldError(field=error.field, message=error.message)] if error.field else None
+    return problem(request, status, error.message, errors)
+
+
+def http_exception_to_problem(
+    request: Request[Any, Any, Any], error: HTTPException
+) -> Response[Problem]:
+    status = error.status_code
+    errors: list[FieldError] = []
+    if isinstance(error, ValidationException) and isinstance(error.extra, list):
+        errors = [_field_error(item) for item in error.extra if isinstance(item, dict)]
+        if errors:
+            status = HTTPStatus.UNPROCESSABLE_ENTITY
+    detail = error.detail if status < 500 else HTTPStatus(status).description
+    return problem(request, status, detail, errors, headers=dict(error.headers or {}))
+
+
+def unexpected_error_to_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(request, HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error occurred")
+
+
+def _field_error(item: dict[str, Any]) -> FieldError:
+    message = str(item.get("message", "is invalid"))
+    key = item.get("key")
+    # Litestar names the whole body "data"; msgspec's message names the actual field.
+    if not key or key == "data":
+        key = _field_from_message(message) or "body"
+    field = str(key)
+    return FieldError(field=field, message=message, source=item.get("source"))
+
+
+def _field_from_message(message: str) -> str | None:
+    # msgspec names an unknown field as "Object contains unknown field `role`".
+    start, end = message.find("`"), message.rfind("`")
+    return message[start + 1 : end] if 0 <= start < end else None
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_to_problem,
+    HTTPException: http_exception_to_problem,
+    Exception: unexpected_error_to_problem,
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem responses a route can give."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=HTTPStatus(status).phrase,
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+        )
+        for status in statuses
+    }

@@ -1,0 +1,82 @@
+"""Request and response bodies for users. Unknown fields are refused, so nobody sets what they may not."""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from domain.users import (
+    MAX_EMAIL_LENGTH,
+    MAX_FULL_NAME_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    User,
+    UserRole,
+)
+
+Email = Annotated[str, Meta(min_length=3, max_length=MAX_EMAIL_LENGTH, examples=["ada@example.com"])]
+FullName = Annotated[str, Meta(min_length=1, max_length=MAX_FULL_NAME_LENGTH, examples=["Ada Lovelace"])]
+Password = Annotated[str, Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+
+
+class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    email: Email
+    full_name: FullName
+    password: Password
+    role: UserRole = UserRole.MEMBER
+
+
+class UserUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Only the fields present change. Members may not send `role` or `is_active`."""
+
+    email: Email | UnsetType = UNSET
+    full_name: FullName | UnsetType = UNSET
+    password: Password | UnsetType = UNSET
+    role: UserRole | UnsetType = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
+class UserRead(msgspec.Struct, kw_only=True):
+    id: UUID
+    email: str
+    full_name: str
+    role: UserRole
+    is_active: bool
+    is_deleted: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def from_user(cls, user: User) -> "UserRead":
+        return cls(
+            id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            is_active=user.is_active,
+            is_deleted=user.is_deleted,
+            created_at=user.created_at,
+            updated_at=user.updated_at,
+            version=user.version,
+        )
+
+
+class UserPage(msgspec.Struct, kw_only=True):
+    items: list[UserRead]
+    total: int
+    offset: int
+    limit: int
+
+
+class TokenRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    email: Annotated[str, Meta(max_length=MAX_EMAIL_LENGTH)]
+    password: Annotated[str, Meta(max_length=MAX_PASSWORD_LENGTH)]
+
+
+class TokenResponse(msgspec.Struct, kw_only=True):
+    access_token: str
+    token_type: str
+    expires_in: Annotated[int, Meta(description="seconds until the token expires")]

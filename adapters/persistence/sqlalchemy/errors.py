@@ -1,0 +1,24 @@
+"""The one place where database constraint violations become domain errors."""
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from domain.errors import Conflict, DomainError, StaleVersion
+
+# Constraint markers as PostgreSQL (index name) and SQLite (table.column) report them.
+_UNIQUE_VIOLATIONS: list[tuple[tuple[str, ...], str, str]] = [
+    (("uq_users_email_active", "users.email"), "email", "a user with this email already exists"),
+]
+
+
+def to_domain_error(error: BaseException) -> DomainError | None:
+    """The domain error a database error stands for, or None when it is not a rule violation."""
+    if isinstance(error, StaleDataError):
+        return StaleVersion("the object was changed by another request; read it again")
+    if isinstance(error, IntegrityError):
+        message = str(error.orig)
+        for markers, field, text in _UNIQUE_VIOLATIONS:
+            if any(marker in message for marker in markers):
+                return Conflict(text, field=field)
+        return Conflict("the change conflicts with existing data")
+    return None

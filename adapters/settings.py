@@ -1,0 +1,108 @@
+"""Every setting comes from a TASKBOARD_* environment variable; this is the only place that reads them."""
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+MIN_SECRET_KEY_LENGTH = 32
+E = TypeVar("E", bound=StrEnum)
+
+
+class SettingsError(Exception):
+    """The configuration is unusable; the message says which variable to fix."""
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///./var/taskboard.db"
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
+    environment: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_lifetime_seconds: int = 3600
+    token_issuer: str = "taskboard"
+    token_audience: str = "taskboard-api"
+    max_body_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        environment = _choice(env, "TASKBOARD_ENV", Environment, Environment.DEVELOPMENT)
+        defaults = cls()
+        return cls(
+            database_url=env.get("TASKBOARD_DATABASE_URL", defaults.database_url),
+            secret_key=_secret_key(env, environment),
+            environment=environment,
+            host=env.get("TASKBOARD_HOST", defaults.host),
+            port=_integer(env, "TASKBOARD_PORT", defaults.port, minimum=1, maximum=65535),
+            token_lifetime_seconds=_integer(
+                env, "TASKBOARD_TOKEN_LIFETIME_SECONDS", defaults.token_lifetime_seconds, minimum=60
+            ),
+            token_issuer=env.get("TASKBOARD_TOKEN_ISSUER", defaults.token_issuer),
+            token_audience=env.get("TASKBOARD_TOKEN_AUDIENCE", defaults.token_audience),
+            max_body_bytes=_integer(
+                env, "TASKBOARD_MAX_BODY_BYTES", defaults.max_body_bytes, minimum=1024
+            ),
+            log_level=env.get("TASKBOARD_LOG_LEVEL", defaults.log_level).upper(),
+        )
+
+
+def _secret_key(env: Mapping[str, str], environment: Environment) -> str:
+    key = env.get("TASKBOARD_SECRET_KEY", "")
+    if key:
+        if environment is Environment.PRODUCTION and len(key) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"TASKBOARD_SECRET_KEY must have at least {MIN_SECRET_KEY_LENGTH} characters in production"
+            )
+        return key
+    if environment is Environment.PRODUCTION:
+        raise SettingsError("TASKBOARD_SECRET_KEY must be set in production")
+    return _local_secret_key(Path(env.get("TASKBOARD_SECRET_KEY_FILE", "var/secret_key")))
+
+
+def _local_secret_key(path: Path) -> str:
+    """Development convenience: a random key generated once and kept in a git-ignored file."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
+    return key
+
+
+def _integer(
+    env: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None
+) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        raise SettingsError(f"{name} must be between {minimum} and {maximum or 'any'}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, enum: type[E], default: E) -> E:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        return enum(raw.lower())
+    except ValueError:
+        raise SettingsError(f"{name} must be one of {', '.join(enum)}") from None

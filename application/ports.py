@@ -1,0 +1,37 @@
+"""What the use cases need from the outside world, beyond persistence; adapters provide these."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+
+class Clock(Protocol):
+    """The one source of time, so every adapter stores the same instants (UTC, microseconds)."""
+
+    def now(self) -> datetime: ...
+
+
+class PasswordHasher(Protocol):
+    """Hashing is deliberately slow, so it is async: adapters run it off the event loop."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        """Whether the password matches; never raises for a mismatch."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether the hash was made with weaker parameters than the current ones."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+class TokenIssuer(Protocol):
+    def issue(self, user_id: UUID) -> IssuedToken: ...

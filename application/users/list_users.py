@@ -1,0 +1,43 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from application.users.access import ensure_admin
+from domain.paging import PageRequest, SortKey
+from domain.unit_of_work import UnitOfWork
+from domain.users import DEFAULT_USER_SORT, Actor, User, UserFilters
+
+
+@dataclass(frozen=True, slots=True)
+class ListUsersQuery:
+    actor: Actor
+    filters: UserFilters = UserFilters()
+    sort: tuple[SortKey, ...] = DEFAULT_USER_SORT
+    page: PageRequest = PageRequest()
+
+
+@dataclass(frozen=True, slots=True)
+class UserPage:
+    items: Sequence[User]
+    total: int
+    page: PageRequest
+
+
+class ListUsers:
+    """List users a page at a time. Rules: administrators only; the email filter ignores case."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: ListUsersQuery) -> UserPage:
+        ensure_admin(query.actor)
+        filters = query.filters
+        if filters.email_contains is not None:
+            filters = UserFilters(
+                role=filters.role,
+                is_active=filters.is_active,
+                email_contains=filters.email_contains.strip().lower(),
+                include_deleted=filters.include_deleted,
+            )
+        async with self._uow:
+            items, total = await self._uow.users.list(filters, query.sort, query.page)
+        return UserPage(items=items, total=total, page=query.page)

@@ -1,0 +1,25 @@
+"""The transaction boundary a use case opens: everything inside commits together or not at all."""
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.users import UserRepository
+
+
+class UnitOfWork(Protocol):
+    """`async with uow:` begins a transaction; leaving the block commits, an exception rolls back.
+
+    Repositories are attributes so that a use case reaches every table through one transaction.
+    Adapters translate their own constraint violations into domain errors on the way out.
+    """
+
+    users: UserRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
