@@ -8,13 +8,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from application.users.register_user import RegisterUser, RegisterUserCommand
-from domain.errors import DomainError
-from domain.users import Actor, User, UserRole
-
 from adapters.composition import MEMORY_URL, make_container
 from adapters.persistence.sqlalchemy import migrations
 from adapters.settings import Settings, SettingsError
+from application.users.register_user import RegisterUser, RegisterUserCommand
+from domain.errors import DomainError
+from domain.users import Actor, User, UserRole
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,9 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"taskboard: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.handler(settings, args))
     except DomainError as error:

@@ -7,16 +7,6 @@ from dishka import AsyncContainer, Provider, Scope, from_context, make_async_con
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from application.ports import Clock, PasswordHasher, TokenIssuer
-from application.users.authenticate import Authenticate, IdentifyCaller
-from application.users.delete_user import DeleteUser
-from application.users.get_user import GetUser
-from application.users.list_users import ListUsers
-from application.users.register_user import RegisterUser
-from application.users.restore_user import RestoreUser
-from application.users.update_user import UpdateUser
-from domain.unit_of_work import UnitOfWork
-
 from adapters.clock import UtcClock
 from adapters.persistence.health import MemoryReadinessProbe, ReadinessProbe, SqlReadinessProbe
 from adapters.persistence.memory.store import MemoryStore
@@ -27,6 +17,15 @@ from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
 from adapters.settings import Settings
+from application.ports import Clock, PasswordHasher, TokenIssuer
+from application.users.authenticate import Authenticate, IdentifyCaller
+from application.users.delete_user import DeleteUser
+from application.users.get_user import GetUser
+from application.users.list_users import ListUsers
+from application.users.register_user import RegisterUser
+from application.users.restore_user import RestoreUser
+from application.users.update_user import UpdateUser
+from domain.unit_of_work import UnitOfWork
 
 MEMORY_URL = "memory://"
 
@@ -72,9 +71,7 @@ class SqlAlchemyProvider(Provider):
         return SqlReadinessProbe(engine, head_revision())
 
     @provide(scope=Scope.REQUEST)
-    async def session(
-        self, factory: async_sessionmaker[AsyncSession]
-    ) -> AsyncIterator[AsyncSession]:
+    async def session(self, factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
         # Only opens and closes: the use case's unit of work commits (stack-facts trap 2).
         async with factory() as session:
             yield session

@@ -30,7 +30,7 @@ class PasswordHasher(Protocol):
 class IssuedToken:
     access_token: str
     expires_in: int
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth 2 token type, not a secret)
 
 
 class TokenIssuer(Protocol):

@@ -34,9 +34,7 @@ def normalize_email(raw: str) -> str:
 def clean_full_name(raw: str) -> str:
     full_name = " ".join(raw.split())
     if not 1 <= len(full_name) <= MAX_FULL_NAME_LENGTH:
-        raise ValidationFailed(
-            f"must have 1 to {MAX_FULL_NAME_LENGTH} characters", field="full_name"
-        )
+        raise ValidationFailed(f"must have 1 to {MAX_FULL_NAME_LENGTH} characters", field="full_name")
     return full_name
 
 

@@ -8,12 +8,11 @@ from dishka import AsyncContainer
 from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 
+from adapters.security.tokens import JWT_ALGORITHM
+from adapters.settings import Settings
 from application.users.authenticate import IdentifyCaller, IdentifyCallerQuery
 from domain.errors import AuthenticationFailed
 from domain.users import Actor
-
-from adapters.security.tokens import JWT_ALGORITHM
-from adapters.settings import Settings
 
 PUBLIC_PATHS = ["^/health/", "^/schema", "^/api/v1/auth/token$"]
 

@@ -81,9 +81,7 @@ def domain_error_to_problem(request: Request[Any, Any, Any], error: DomainError)
     return problem(request, status, error.message, errors)
 
 
-def http_exception_to_problem(
-    request: Request[Any, Any, Any], error: HTTPException
-) -> Response[Problem]:
+def http_exception_to_problem(request: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
     status = error.status_code
     errors: list[FieldError] = []
     if isinstance(error, ValidationException) and isinstance(error.extra, list):

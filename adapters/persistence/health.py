@@ -51,9 +51,8 @@ class SqlReadinessProbe:
 
     @staticmethod
     async def _current_revision(connection: AsyncConnection) -> str | None:
-        has_table = await connection.run_sync(
-            lambda sync: sync.dialect.has_table(sync, "alembic_version")
-        )
+        has_table = await connection.run_sync(lambda sync: sync.dialect.has_table(sync, "alembic_version"))
         if not has_table:
             return None
-        return await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        revision: str | None = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        return revision

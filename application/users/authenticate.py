@@ -21,9 +21,7 @@ class Authenticate:
     with outdated parameters is replaced on a successful sign-in.
     """
 
-    def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer, clock: Clock
-    ) -> None:
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer, clock: Clock) -> None:
         self._uow = uow
         self._hasher = hasher
         self._tokens = tokens
@@ -79,4 +77,3 @@ class IdentifyCaller:
         if user is None or not user.is_active:
             raise AuthenticationFailed("the account behind this token cannot sign in")
         return user.as_actor()
-

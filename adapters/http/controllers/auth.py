@@ -2,10 +2,9 @@ from dishka.integrations.litestar import FromDishka
 from litestar import Controller, post
 from litestar.params import JSONBody
 
-from application.users.authenticate import Authenticate, AuthenticateCommand
-
 from adapters.http.problems import problem_responses
 from adapters.http.schemas.users import TokenRequest, TokenResponse
+from application.users.authenticate import Authenticate, AuthenticateCommand
 
 
 class AuthController(Controller):
@@ -22,9 +21,9 @@ class AuthController(Controller):
     async def issue_token(
         self, data: JSONBody[TokenRequest], authenticate: FromDishka[Authenticate]
     ) -> TokenResponse:
-        token = await authenticate.execute(
-            AuthenticateCommand(email=data.email, password=data.password)
-        )
+        token = await authenticate.execute(AuthenticateCommand(email=data.email, password=data.password))
         return TokenResponse(
-            access_token=token.access_token, token_type=token.token_type, expires_in=token.expires_in
+            access_token=token.access_token,
+            token_type=token.token_type,
+            expires_in=token.expires_in,
         )

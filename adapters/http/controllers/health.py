@@ -35,8 +35,6 @@ class HealthController(Controller):
         if readiness.ready:
             return Response(HealthStatus(status="ok", checks=readiness.checks))
         failures = [
-            FieldError(field=name, message=state)
-            for name, state in readiness.checks.items()
-            if state != "ok"
+            FieldError(field=name, message=state) for name, state in readiness.checks.items() if state != "ok"
         ]
         return problem(request, 503, "the service is not ready", failures)

@@ -8,6 +8,9 @@ from litestar.params import FromQuery, JSONBody, Parameter
 from litestar.security.jwt import Token
 from msgspec import UnsetType
 
+from adapters.http.etags import etag, expected_version
+from adapters.http.problems import problem_responses
+from adapters.http.schemas.users import UserCreate, UserPage, UserRead, UserUpdate
 from application.users.delete_user import DeleteUser, DeleteUserCommand
 from application.users.get_user import GetUser, GetUserQuery
 from application.users.list_users import ListUsers, ListUsersQuery
@@ -17,17 +20,18 @@ from application.users.update_user import UpdateUser, UpdateUserCommand
 from domain.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, parse_sort
 from domain.users import USER_SORT_FIELDS, Actor, User, UserFilters, UserRole
 
-from adapters.http.etags import etag, expected_version
-from adapters.http.problems import problem_responses
-from adapters.http.schemas.users import UserCreate, UserPage, UserRead, UserUpdate
-
 T = TypeVar("T")
 AuthedRequest = Request[Actor, Token, Any]
 IfMatch = Annotated[
     str | None,
-    Parameter(header="If-Match", description='Refuse the change unless the user is at this version, e.g. "3"'),
+    Parameter(
+        header="If-Match",
+        description='Refuse the change unless the user is at this version, e.g. "3"',
+    ),
 ]
-ETAG_HEADER = [ResponseHeader(name="ETag", description="The user's version, for If-Match", documentation_only=True)]
+ETAG_HEADER = [
+    ResponseHeader(name="ETag", description="The user's version, for If-Match", documentation_only=True)
+]
 
 
 def _with_etag(user: User, status_code: int = 200) -> Response[UserRead]:
@@ -89,7 +93,8 @@ class UserController(Controller):
         role: FromQuery[UserRole | None] = None,
         is_active: FromQuery[bool | None] = None,
         email: Annotated[
-            str | None, Parameter(query="email", description="Part of the email, any case", max_length=254)
+            str | None,
+            Parameter(query="email", description="Part of the email, any case", max_length=254),
         ] = None,
         include_deleted: FromQuery[bool] = False,
         sort: Annotated[
@@ -107,7 +112,10 @@ class UserController(Controller):
             ListUsersQuery(
                 actor=request.user,
                 filters=UserFilters(
-                    role=role, is_active=is_active, email_contains=email, include_deleted=include_deleted
+                    role=role,
+                    is_active=is_active,
+                    email_contains=email,
+                    include_deleted=include_deleted,
                 ),
                 sort=parse_sort(sort, USER_SORT_FIELDS),
                 page=PageRequest(offset=offset, limit=limit),

@@ -1,9 +1,16 @@
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
+from uuid import UUID
 
 from domain.paging import SortKey
 
-Row = TypeVar("Row")
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> UUID: ...
+
+
+Row = TypeVar("Row", bound=_HasId)
 
 
 def sort_rows(rows: Iterable[Row], sort: Sequence[SortKey]) -> list[Row]:
@@ -12,7 +19,7 @@ def sort_rows(rows: Iterable[Row], sort: Sequence[SortKey]) -> list[Row]:
     Python's sort is stable (also with reverse=True), so sorting by id first and then by each key
     from the last to the first gives the same order as `ORDER BY k1, k2, ..., id`.
     """
-    ordered = sorted(rows, key=lambda row: getattr(row, "id"))
+    ordered = sorted(rows, key=lambda row: row.id)
     for key in reversed(sort):
         ordered.sort(key=lambda row: getattr(row, key.field), reverse=key.descending)
     return ordered

@@ -3,6 +3,7 @@ from typing import Self
 
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.users import InMemoryUserRepository
+from domain.users import UserRepository
 
 
 class InMemoryUnitOfWork:
@@ -10,7 +11,7 @@ class InMemoryUnitOfWork:
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
-        self.users = InMemoryUserRepository(store)
+        self.users: UserRepository = InMemoryUserRepository(store)
         self.committed = 0
         self.rolled_back = 0
 

@@ -1,12 +1,11 @@
 from collections.abc import Sequence
 from uuid import UUID
 
+from adapters.persistence.memory.sorting import sort_rows
+from adapters.persistence.memory.store import MemoryStore
 from domain.errors import Conflict, StaleVersion
 from domain.paging import PageRequest, SortKey
 from domain.users import User, UserFilters
-
-from adapters.persistence.memory.store import MemoryStore
-from adapters.persistence.memory.sorting import sort_rows
 
 _TABLE = "users"
 
@@ -28,9 +27,7 @@ class InMemoryUserRepository:
         return user
 
     async def get_by_email(self, email: str) -> User | None:
-        return next(
-            (u for u in self._store.rows(_TABLE) if u.email == email and not u.is_deleted), None
-        )
+        return next((u for u in self._store.rows(_TABLE) if u.email == email and not u.is_deleted), None)
 
     async def list(
         self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest

@@ -1,8 +1,7 @@
 """Conversions between domain entities and ORM models, field by field."""
 
-from domain.users import User
-
 from adapters.persistence.sqlalchemy.models import UserModel
+from domain.users import User
 
 
 def user_from_model(model: UserModel) -> User:

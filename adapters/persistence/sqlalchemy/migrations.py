@@ -50,9 +50,7 @@ async def current_revision(database_url: str) -> str | None:
 
 def history() -> list[str]:
     script = ScriptDirectory.from_config(alembic_config())
-    return [
-        f"{revision.revision}: {revision.doc}" for revision in reversed(list(script.walk_revisions()))
-    ]
+    return [f"{revision.revision}: {revision.doc}" for revision in reversed(list(script.walk_revisions()))]
 
 
 async def _run(database_url: str, operation: Callable[[Config], None]) -> None:

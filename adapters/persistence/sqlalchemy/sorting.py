@@ -17,7 +17,7 @@ def order_by(
     otherwise use the database's locale collation and order differently from the other adapters.
     """
     postgresql = session.get_bind().dialect.name == "postgresql"
-    columns = model.__table__.columns  # type: ignore[attr-defined]
+    columns = model.__table__.columns
     clauses: list[UnaryExpression[Any]] = []
     for key in sort:
         column = columns[key.field]

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from adapters.persistence.sqlalchemy.errors import to_domain_error
 from adapters.persistence.sqlalchemy.users import SqlAlchemyUserRepository
+from domain.users import UserRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -16,7 +17,7 @@ class SqlAlchemyUnitOfWork:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._transaction: AsyncSessionTransaction | None = None
-        self.users = SqlAlchemyUserRepository(session)
+        self.users: UserRepository = SqlAlchemyUserRepository(session)
 
     async def __aenter__(self) -> Self:
         self._transaction = self._session.begin()

@@ -5,10 +5,6 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import StaleVersion
-from domain.paging import PageRequest, SortKey
-from domain.users import User, UserFilters, UserRole
-
 from adapters.persistence.sqlalchemy.mappers import (
     copy_user_onto_model,
     user_from_model,
@@ -16,6 +12,9 @@ from adapters.persistence.sqlalchemy.mappers import (
 )
 from adapters.persistence.sqlalchemy.models import UserModel
 from adapters.persistence.sqlalchemy.sorting import order_by
+from domain.errors import StaleVersion
+from domain.paging import PageRequest, SortKey
+from domain.users import User, UserFilters, UserRole
 
 
 class SqlAlchemyUserRepository:
@@ -33,9 +32,7 @@ class SqlAlchemyUserRepository:
         return None if model is None else user_from_model(model)
 
     async def get_by_email(self, email: str) -> User | None:
-        statement = select(UserModel).where(
-            UserModel.email == email, UserModel.is_deleted.is_(False)
-        )
+        statement = select(UserModel).where(UserModel.email == email, UserModel.is_deleted.is_(False))
         model = await self._session.scalar(statement)
         return None if model is None else user_from_model(model)
 
@@ -43,9 +40,7 @@ class SqlAlchemyUserRepository:
         self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest
     ) -> tuple[Sequence[User], int]:
         conditions = _conditions(filters)
-        total = await self._session.scalar(
-            select(func.count()).select_from(UserModel).where(*conditions)
-        )
+        total = await self._session.scalar(select(func.count()).select_from(UserModel).where(*conditions))
         statement = (
             select(UserModel)
             .where(*conditions)
