@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Precompiled bytecode: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: install run test lint format check-imports typecheck unit clean
 

@@ -4,7 +4,7 @@ from uuid import UUID
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
-from litestar.params import FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from msgspec import UnsetType
 
@@ -24,8 +24,8 @@ T = TypeVar("T")
 AuthedRequest = Request[Actor, Token, Any]
 IfMatch = Annotated[
     str | None,
-    Parameter(
-        header="If-Match",
+    HeaderParameter(
+        name="If-Match",
         description='Refuse the change unless the user is at this version, e.g. "3"',
     ),
 ]
@@ -94,19 +94,19 @@ class UserController(Controller):
         is_active: FromQuery[bool | None] = None,
         email: Annotated[
             str | None,
-            Parameter(query="email", description="Part of the email, any case", max_length=254),
+            QueryParameter(description="Part of the email, any case", max_length=254),
         ] = None,
         include_deleted: FromQuery[bool] = False,
         sort: Annotated[
             str,
-            Parameter(
+            QueryParameter(
                 description="Comma-separated fields, `-` for descending: "
                 + ", ".join(sorted(USER_SORT_FIELDS)),
                 max_length=200,
             ),
         ] = "created_at",
-        offset: Annotated[int, Parameter(ge=0)] = 0,
-        limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     ) -> UserPage:
         page = await list_users.execute(
             ListUsersQuery(
@@ -137,7 +137,7 @@ class UserController(Controller):
     async def get_user(
         self,
         request: AuthedRequest,
-        user_id: UUID,
+        user_id: FromPath[UUID],
         get_user: FromDishka[GetUser],
         include_deleted: FromQuery[bool] = False,
     ) -> Response[UserRead]:
@@ -155,7 +155,7 @@ class UserController(Controller):
     async def update_user(
         self,
         request: AuthedRequest,
-        user_id: UUID,
+        user_id: FromPath[UUID],
         data: JSONBody[UserUpdate],
         update_user: FromDishka[UpdateUser],
         if_match: IfMatch = None,
@@ -182,7 +182,7 @@ class UserController(Controller):
     async def delete_user(
         self,
         request: AuthedRequest,
-        user_id: UUID,
+        user_id: FromPath[UUID],
         delete_user: FromDishka[DeleteUser],
         if_match: IfMatch = None,
     ) -> None:
@@ -200,7 +200,7 @@ class UserController(Controller):
         responses=problem_responses(401, 403, 404, 409),
     )
     async def restore_user(
-        self, request: AuthedRequest, user_id: UUID, restore_user: FromDishka[RestoreUser]
+        self, request: AuthedRequest, user_id: FromPath[UUID], restore_user: FromDishka[RestoreUser]
     ) -> Response[UserRead]:
         user = await restore_user.execute(RestoreUserCommand(actor=request.user, user_id=user_id))
         return _with_etag(user)
