@@ -1,0 +1,89 @@
+"""The README's curl session, run as written against a real server process."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _readme_session() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Try it with curl", 1)[1]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, "the README has no curl session"
+    return match.group(1)
+
+
+def _json_documents(text: str) -> list[dict[str, object]]:
+    decoder, documents, position = json.JSONDecoder(), [], 0
+    while position < len(text):
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document)
+        while position < len(text) and text[position].isspace():
+            position += 1
+    return documents
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TASKBOARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'readme.db'}",
+        "TASKBOARD_SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        "TASKBOARD_PORT": str(port),
+        "TASKBOARD_LOG_LEVEL": "WARNING",
+    }
+    subprocess.run([BIN / "taskboard", "db", "upgrade"], env=env, check=True, capture_output=True)
+    process = subprocess.Popen([BIN / "taskboard", "serve"], env=env, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready") as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield port, env
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_readme_curl_session_works_as_written(server: tuple[int, dict[str, str]]) -> None:
+    port, env = server
+    script = _readme_session().replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    created, listing = _json_documents(result.stdout[result.stdout.index("{") :])
+    assert created["email"] == "bob@example.com"
+    assert [user["email"] for user in listing["items"]] == ["bob@example.com", "admin@example.com"]
+    assert listing["total"] == 2
