@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ def _readme_session() -> str:
     return match.group(1)
 
 
-def _json_documents(text: str) -> list[dict[str, object]]:
+def _json_documents(text: str) -> list[Any]:
     decoder, documents, position = json.JSONDecoder(), [], 0
     while position < len(text):
         document, position = decoder.raw_decode(text, position)
