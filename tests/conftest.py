@@ -53,7 +53,13 @@ async def _create_postgres_database() -> str:
         pytest.skip(reason)
     name = f"taskboard_test_{secrets.token_hex(6)}"
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        # A linguistic collation, as production databases usually have: it sorts "a" < "B" < "c",
+        # so a query that forgets COLLATE "C" orders text differently from the other adapters.
+        await admin.execute(
+            f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE \'en\''
+        )
+    except asyncpg.PostgresError:
+        await admin.execute(f'CREATE DATABASE "{name}"')  # a server built without ICU
     finally:
         await admin.close()
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)

@@ -69,5 +69,6 @@ def _matches(user: User, filters: UserFilters) -> bool:
         (filters.include_deleted or not user.is_deleted)
         and (filters.role is None or user.role is filters.role)
         and (filters.is_active is None or user.is_active == filters.is_active)
-        and (filters.email_contains is None or filters.email_contains in user.email)
+        # Stored emails are lower-case, so a lower-case needle ignores case (as the SQL adapter).
+        and (filters.email_contains is None or filters.email_contains.lower() in user.email)
     )

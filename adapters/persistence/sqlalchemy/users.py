@@ -91,5 +91,8 @@ def _conditions(filters: UserFilters) -> list[ColumnElement[Any]]:
     if filters.is_active is not None:
         conditions.append(UserModel.is_active.is_(filters.is_active))
     if filters.email_contains is not None:
-        conditions.append(UserModel.email.contains(filters.email_contains, autoescape=True))
+        # Stored emails are lower-case; a lower-case needle makes the match ignore case on both
+        # databases alike (SQLite's LIKE folds ASCII case, PostgreSQL's does not).
+        needle = filters.email_contains.lower()
+        conditions.append(UserModel.email.contains(needle, autoescape=True))
     return conditions
