@@ -116,6 +116,15 @@ def _db_history(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    # Checked before asking for a password: an unmigrated database would only fail with a traceback.
+    if settings.database_url != MEMORY_URL:
+        current = asyncio.run(migrations.current_revision(settings.database_url))
+        if current != migrations.head_revision():
+            print(
+                "taskboard: the database schema is not up to date; run `taskboard db upgrade`",
+                file=sys.stderr,
+            )
+            return 1
     password = os.environ.get("TASKBOARD_ADMIN_PASSWORD") or _prompt_password()
     user = asyncio.run(_register_admin(settings, args.email, args.full_name, password))
     print(f"created administrator {user.email} with id {user.id}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 MIN_SECRET_KEY_LENGTH = 32
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -52,7 +53,7 @@ class Settings:
             token_issuer=env.get("TASKBOARD_TOKEN_ISSUER", defaults.token_issuer),
             token_audience=env.get("TASKBOARD_TOKEN_AUDIENCE", defaults.token_audience),
             max_body_bytes=_integer(env, "TASKBOARD_MAX_BODY_BYTES", defaults.max_body_bytes, minimum=1024),
-            log_level=env.get("TASKBOARD_LOG_LEVEL", defaults.log_level).upper(),
+            log_level=_log_level(env, defaults.log_level),
         )
 
 
@@ -72,7 +73,14 @@ def _secret_key(env: Mapping[str, str], environment: Environment) -> str:
 def _local_secret_key(path: Path) -> str:
     """Development convenience: a random key generated once and kept in a git-ignored file."""
     if path.exists():
-        return path.read_text().strip()
+        key = path.read_text().strip()
+        # An empty or truncated file would sign tokens with a key anyone can guess.
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"TASKBOARD_SECRET_KEY_FILE {path} holds fewer than {MIN_SECRET_KEY_LENGTH} characters; "
+                "delete it to have a new key generated"
+            )
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -91,9 +99,19 @@ def _integer(
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise SettingsError(f"{name} must be between {minimum} and {maximum or 'any'}")
+    if maximum is None and value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+    if maximum is not None and not minimum <= value <= maximum:
+        raise SettingsError(f"{name} must be between {minimum} and {maximum}, not {value}")
     return value
+
+
+def _log_level(env: Mapping[str, str], default: str) -> str:
+    # Checked here: logging and uvicorn would otherwise fail later with a traceback.
+    level = env.get("TASKBOARD_LOG_LEVEL", default).upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"TASKBOARD_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 def _choice(env: Mapping[str, str], name: str, enum: type[E], default: E) -> E:

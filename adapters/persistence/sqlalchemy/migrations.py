@@ -38,6 +38,8 @@ async def downgrade(database_url: str, revision: str) -> None:
 
 
 async def current_revision(database_url: str) -> str | None:
+    # A fresh checkout has no ./var/ yet; SQLite would fail to open the file instead of answering "base".
+    ensure_sqlite_directory(database_url)
     engine = create_async_engine(database_url, poolclass=NullPool)
     try:
         async with engine.connect() as connection:

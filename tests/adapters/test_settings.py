@@ -1,0 +1,150 @@
+"""Settings come from TASKBOARD_* variables, with safe defaults and clear refusals."""
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from adapters.settings import MIN_SECRET_KEY_LENGTH, Environment, Settings, SettingsError
+
+STRONG_KEY = ("correct-horse-battery-staple-" * 2)[:MIN_SECRET_KEY_LENGTH]
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    return tmp_path / "var" / "secret_key"
+
+
+def test_defaults_serve_a_local_sqlite_database_in_development(key_file: Path) -> None:
+    settings = Settings.from_environment({"TASKBOARD_SECRET_KEY_FILE": str(key_file)})
+
+    assert settings.database_url == "sqlite+aiosqlite:///./var/taskboard.db"
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.host == "127.0.0.1"
+    assert settings.port == 8000
+    assert settings.token_lifetime_seconds == 3600
+    assert settings.token_issuer == "taskboard"
+    assert settings.token_audience == "taskboard-api"
+    assert settings.max_body_bytes == 64 * 1024
+    assert settings.log_level == "INFO"
+
+
+def test_every_setting_is_read_from_its_variable() -> None:
+    settings = Settings.from_environment(
+        {
+            "TASKBOARD_DATABASE_URL": "postgresql+asyncpg://taskboard@db.internal/taskboard",
+            "TASKBOARD_SECRET_KEY": STRONG_KEY,
+            "TASKBOARD_ENV": "Production",
+            "TASKBOARD_HOST": "0.0.0.0",  # noqa: S104 (a value under test, nothing binds to it)
+            "TASKBOARD_PORT": "9090",
+            "TASKBOARD_TOKEN_LIFETIME_SECONDS": "600",
+            "TASKBOARD_TOKEN_ISSUER": "https://auth.example.com",
+            "TASKBOARD_TOKEN_AUDIENCE": "example-api",
+            "TASKBOARD_MAX_BODY_BYTES": "2048",
+            "TASKBOARD_LOG_LEVEL": "debug",
+        }
+    )
+
+    assert settings == Settings(
+        database_url="postgresql+asyncpg://taskboard@db.internal/taskboard",
+        secret_key=STRONG_KEY,
+        environment=Environment.PRODUCTION,
+        host="0.0.0.0",  # noqa: S104
+        port=9090,
+        token_lifetime_seconds=600,
+        token_issuer="https://auth.example.com",
+        token_audience="example-api",
+        max_body_bytes=2048,
+        log_level="DEBUG",
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["TASKBOARD_PORT", "TASKBOARD_TOKEN_LIFETIME_SECONDS", "TASKBOARD_MAX_BODY_BYTES"]
+)
+@pytest.mark.parametrize("value", ["eight", "", "3.5"])
+def test_a_setting_that_is_not_a_whole_number_is_refused_by_name(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_environment({"TASKBOARD_SECRET_KEY": STRONG_KEY, name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TASKBOARD_PORT", "0"),
+        ("TASKBOARD_PORT", "65536"),
+        ("TASKBOARD_TOKEN_LIFETIME_SECONDS", "59"),
+        ("TASKBOARD_MAX_BODY_BYTES", "1023"),
+    ],
+)
+def test_a_number_out_of_range_is_refused_by_name(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_environment({"TASKBOARD_SECRET_KEY": STRONG_KEY, name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("TASKBOARD_ENV", "staging"), ("TASKBOARD_LOG_LEVEL", "verbose")]
+)
+def test_an_unknown_choice_is_refused_by_name(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_environment({"TASKBOARD_SECRET_KEY": STRONG_KEY, name: value})
+
+
+def test_production_refuses_to_start_without_a_secret_key(key_file: Path) -> None:
+    with pytest.raises(SettingsError, match="TASKBOARD_SECRET_KEY must be set"):
+        Settings.from_environment({"TASKBOARD_ENV": "production", "TASKBOARD_SECRET_KEY_FILE": str(key_file)})
+    assert not key_file.exists()
+
+
+def test_production_refuses_a_short_secret_key() -> None:
+    with pytest.raises(SettingsError, match="TASKBOARD_SECRET_KEY must have at least"):
+        Settings.from_environment({"TASKBOARD_ENV": "production", "TASKBOARD_SECRET_KEY": STRONG_KEY[1:]})
+
+
+def test_production_accepts_a_key_of_the_minimum_length() -> None:
+    settings = Settings.from_environment({"TASKBOARD_ENV": "production", "TASKBOARD_SECRET_KEY": STRONG_KEY})
+
+    assert settings.secret_key == STRONG_KEY
+
+
+def test_development_without_a_key_generates_one_into_a_private_file(key_file: Path) -> None:
+    settings = Settings.from_environment({"TASKBOARD_SECRET_KEY_FILE": str(key_file)})
+
+    assert len(settings.secret_key) >= MIN_SECRET_KEY_LENGTH
+    assert key_file.read_text() == settings.secret_key
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_development_reuses_the_generated_key_on_the_next_start(key_file: Path) -> None:
+    first = Settings.from_environment({"TASKBOARD_SECRET_KEY_FILE": str(key_file)})
+    second = Settings.from_environment({"TASKBOARD_SECRET_KEY_FILE": str(key_file)})
+
+    assert second.secret_key == first.secret_key
+
+
+def test_development_refuses_a_key_file_too_short_to_be_a_key(key_file: Path) -> None:
+    key_file.parent.mkdir(parents=True)
+    key_file.write_text("\n")
+
+    with pytest.raises(SettingsError, match="TASKBOARD_SECRET_KEY_FILE"):
+        Settings.from_environment({"TASKBOARD_SECRET_KEY_FILE": str(key_file)})
+
+
+def test_a_key_given_in_the_environment_wins_over_the_file(key_file: Path) -> None:
+    settings = Settings.from_environment(
+        {"TASKBOARD_SECRET_KEY": STRONG_KEY, "TASKBOARD_SECRET_KEY_FILE": str(key_file)}
+    )
+
+    assert settings.secret_key == STRONG_KEY
+    assert not key_file.exists()
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["from-environment", "generated"])
+def test_the_secret_key_never_appears_in_the_settings_repr(key_file: Path, given: bool) -> None:
+    env = {"TASKBOARD_SECRET_KEY_FILE": str(key_file)}
+    if given:
+        env["TASKBOARD_SECRET_KEY"] = STRONG_KEY
+    settings = Settings.from_environment(env)
+
+    assert settings.secret_key not in repr(settings)
+    assert settings.secret_key not in str(settings)

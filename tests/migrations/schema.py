@@ -1,0 +1,77 @@
+"""Read a database's schema through SQLAlchemy's inspector, in shapes that are easy to compare."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import Inspector, inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class IndexShape:
+    columns: tuple[str, ...]
+    unique: bool
+    where: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TableShape:
+    dialect: str
+    columns: dict[str, tuple[str, bool]]  # name: (type as the database spells it, nullable)
+    primary_key: tuple[str, ...]
+    indexes: dict[str, IndexShape]
+    check_constraints: frozenset[str]
+
+
+async def on_connection(database_url: str, read: Callable[[Connection], T]) -> T:
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(read)
+    finally:
+        await engine.dispose()
+
+
+async def table_names(database_url: str) -> set[str]:
+    return await on_connection(database_url, lambda sync: set(inspect(sync).get_table_names()))
+
+
+async def table_shape(database_url: str, table: str) -> TableShape:
+    return await on_connection(database_url, lambda sync: _table_shape(sync, table))
+
+
+def normalized_predicate(where: object) -> str | None:
+    """A partial index's WHERE as text, without the parentheses PostgreSQL adds when it reflects one."""
+    if where is None:
+        return None
+    text = " ".join(str(where).split())
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    return text
+
+
+def _table_shape(connection: Connection, table: str) -> TableShape:
+    inspector: Inspector = inspect(connection)
+    dialect = connection.dialect
+    return TableShape(
+        dialect=dialect.name,
+        columns={
+            column["name"]: (str(column["type"].compile(dialect=dialect)), column["nullable"])
+            for column in inspector.get_columns(table)
+        },
+        primary_key=tuple(inspector.get_pk_constraint(table)["constrained_columns"]),
+        indexes={
+            str(index["name"]): IndexShape(
+                columns=tuple(str(name) for name in index["column_names"]),
+                unique=bool(index["unique"]),
+                where=normalized_predicate(index.get("dialect_options", {}).get(f"{dialect.name}_where")),
+            )
+            for index in inspector.get_indexes(table)
+        },
+        check_constraints=frozenset(str(check["name"]) for check in inspector.get_check_constraints(table)),
+    )
