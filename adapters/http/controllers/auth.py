@@ -1,8 +1,8 @@
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, post
-from litestar.params import JSONBody
 
 from adapters.http.problems import problem_responses
+from adapters.http.schemas.bodies import ClosedJSONBody
 from adapters.http.schemas.users import TokenRequest, TokenResponse
 from application.users.authenticate import Authenticate, AuthenticateCommand
 
@@ -15,11 +15,11 @@ class AuthController(Controller):
         "/token",
         status_code=200,
         summary="Sign in: exchange email and password for a bearer token",
-        responses=problem_responses(401, 413, 422),
+        responses=problem_responses(400, 401, 413, 422),
         security=[{}],
     )
     async def issue_token(
-        self, data: JSONBody[TokenRequest], authenticate: FromDishka[Authenticate]
+        self, data: ClosedJSONBody[TokenRequest], authenticate: FromDishka[Authenticate]
     ) -> TokenResponse:
         token = await authenticate.execute(AuthenticateCommand(email=data.email, password=data.password))
         return TokenResponse(

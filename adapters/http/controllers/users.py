@@ -4,12 +4,13 @@ from uuid import UUID
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 from litestar.security.jwt import Token
 from msgspec import UnsetType
 
 from adapters.http.etags import etag, expected_version
 from adapters.http.problems import problem_responses
+from adapters.http.schemas.bodies import ClosedJSONBody
 from adapters.http.schemas.users import UserCreate, UserPage, UserRead, UserUpdate
 from application.users.delete_user import DeleteUser, DeleteUserCommand
 from application.users.get_user import GetUser, GetUserQuery
@@ -60,12 +61,12 @@ class UserController(Controller):
         "/",
         summary="Register a user (administrators)",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(401, 403, 409, 413, 422),
+        responses=problem_responses(400, 401, 403, 409, 413, 422),
     )
     async def register(
         self,
         request: AuthedRequest,
-        data: JSONBody[UserCreate],
+        data: ClosedJSONBody[UserCreate],
         register_user: FromDishka[RegisterUser],
     ) -> Response[UserRead]:
         user = await register_user.execute(
@@ -84,7 +85,7 @@ class UserController(Controller):
     @get(
         "/",
         summary="List users (administrators)",
-        responses=problem_responses(401, 403, 422),
+        responses=problem_responses(400, 401, 403, 422),
     )
     async def list_users(
         self,
@@ -132,7 +133,7 @@ class UserController(Controller):
         "/{user_id:uuid}",
         summary="Read a user (administrators: anyone; members: themselves)",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(401, 404, 422),
+        responses=problem_responses(400, 401, 404, 422),
     )
     async def get_user(
         self,
@@ -150,13 +151,13 @@ class UserController(Controller):
         "/{user_id:uuid}",
         summary="Change some of a user's fields",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(401, 403, 404, 409, 412, 413, 422),
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
     )
     async def update_user(
         self,
         request: AuthedRequest,
         user_id: FromPath[UUID],
-        data: JSONBody[UserUpdate],
+        data: ClosedJSONBody[UserUpdate],
         update_user: FromDishka[UpdateUser],
         if_match: IfMatch = None,
     ) -> Response[UserRead]:
@@ -177,7 +178,7 @@ class UserController(Controller):
     @delete(
         "/{user_id:uuid}",
         summary="Soft-delete a user (administrators)",
-        responses=problem_responses(401, 403, 404, 409, 412),
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
     )
     async def delete_user(
         self,
@@ -197,7 +198,7 @@ class UserController(Controller):
         status_code=200,
         summary="Undo a soft delete (administrators)",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(401, 403, 404, 409),
+        responses=problem_responses(400, 401, 403, 404, 409),
     )
     async def restore_user(
         self, request: AuthedRequest, user_id: FromPath[UUID], restore_user: FromDishka[RestoreUser]

@@ -1,5 +1,6 @@
 """Engines for the two SQL databases, with the settings each needs to behave like the other."""
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     if in_memory:
         options.setdefault("poolclass", StaticPool)
     ensure_sqlite_directory(url)
+    _keep_sqlite_parameters_out_of_logs()
     engine = create_async_engine(url, **options)
     _make_sqlite_transactions_serialisable(engine, wal=not in_memory)
     return engine
@@ -34,6 +36,17 @@ def ensure_sqlite_directory(url: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _keep_sqlite_parameters_out_of_logs() -> None:
+    """aiosqlite logs every statement with its parameters (password hashes too) at DEBUG.
+
+    With TASKBOARD_LOG_LEVEL=DEBUG the root logger would pass them on; like SQLAlchemy does for its
+    own logger, start it at INFO unless someone set its level on purpose.
+    """
+    driver_log = logging.getLogger("aiosqlite")
+    if driver_log.level == logging.NOTSET:
+        driver_log.setLevel(logging.INFO)
 
 
 def _make_sqlite_transactions_serialisable(engine: AsyncEngine, *, wal: bool) -> None:

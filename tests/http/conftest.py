@@ -1,0 +1,91 @@
+"""Helpers for the HTTP tests: accounts made through the app's own container, signed in over HTTP."""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from dishka import AsyncContainer
+from litestar import Litestar
+
+from adapters.settings import Settings
+from application.users.register_user import RegisterUser, RegisterUserCommand
+from domain.users import Actor, UserRole
+from tests.factories import UserCreateFactory
+
+PROBLEM_JSON = "application/problem+json"
+
+# The main flows run on both databases; the rest on SQLite only (the `api` fixture's default).
+on_both_databases = pytest.mark.parametrize("api_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: UUID
+    email: str
+    password: str
+    headers: dict[str, str]
+
+
+def container_of(app: Litestar) -> AsyncContainer:
+    container: AsyncContainer = app.state.dishka_container
+    return container
+
+
+async def settings_of(app: Litestar) -> Settings:
+    return await container_of(app).get(Settings)
+
+
+async def register(app: Litestar, role: UserRole = UserRole.MEMBER) -> tuple[UUID, str, str]:
+    """Create a user as the operator does from the CLI; returns (id, email, password)."""
+    body = UserCreateFactory.build(role=role)
+    async with container_of(app)() as request_container:
+        use_case = await request_container.get(RegisterUser)
+        user = await use_case.execute(
+            RegisterUserCommand(
+                actor=Actor.operator(),
+                email=body.email,
+                full_name=body.full_name,
+                password=body.password,
+                role=role,
+            )
+        )
+    return user.id, body.email, body.password
+
+
+async def sign_in(api: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
+    response = await api.post("/api/v1/auth/token", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def new_account(app: Litestar, api: httpx.AsyncClient, role: UserRole = UserRole.MEMBER) -> Account:
+    user_id, email, password = await register(app, role)
+    return Account(id=user_id, email=email, password=password, headers=await sign_in(api, email, password))
+
+
+@pytest.fixture
+async def admin(app: Litestar, api: httpx.AsyncClient) -> Account:
+    return await new_account(app, api, UserRole.ADMIN)
+
+
+@pytest.fixture
+async def member(app: Litestar, api: httpx.AsyncClient) -> Account:
+    return await new_account(app, api, UserRole.MEMBER)
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """An RFC 9457 problem with this status, about the path that was requested; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    assert body["instance"] == response.request.url.path
+    return body
+
+
+def fields_at_fault(problem: dict[str, Any]) -> set[str]:
+    return {error["field"] for error in problem.get("errors", [])}

@@ -1,0 +1,175 @@
+"""The OpenAPI document: what a client generated from it needs to know, and that it is true."""
+
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from tests.http.conftest import PROBLEM_JSON
+
+PUBLIC_OPERATIONS = {"POST /api/v1/auth/token", "GET /health/live", "GET /health/ready"}
+ISSUE_OPERATIONS = PUBLIC_OPERATIONS | {
+    "GET /api/v1/users/me",
+    "GET /api/v1/users",
+    "POST /api/v1/users",
+    "GET /api/v1/users/{user_id}",
+    "PATCH /api/v1/users/{user_id}",
+    "DELETE /api/v1/users/{user_id}",
+    "POST /api/v1/users/{user_id}/restore",
+}
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+@pytest.fixture
+async def document(api: httpx.AsyncClient) -> dict[str, Any]:
+    response = await api.get("/schema/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"{method.upper()} {path}": operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+
+
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        resolved: dict[str, Any] = document["components"]["schemas"][name]
+        return resolved
+    return schema
+
+
+def test_issue_routes_are_documented(document: dict[str, Any]) -> None:
+    assert set(operations(document)) == ISSUE_OPERATIONS
+
+
+def test_every_route_the_app_serves_is_documented(app: Litestar, document: dict[str, Any]) -> None:
+    served = {
+        f"{method} {route.path_format}"
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if handler.resolve_include_in_schema()
+        for method in handler.http_methods
+    }
+
+    assert served == set(operations(document))
+
+
+def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        errors = {code: response for code, response in operation["responses"].items() if int(code) >= 400}
+        assert errors, f"{name} documents no errors"
+        for code, response in errors.items():
+            assert set(response.get("content", {})) == {PROBLEM_JSON}, f"{name} {code}"
+            schema = resolve(document, response["content"][PROBLEM_JSON]["schema"])
+            assert {"status", "title", "detail", "instance"} <= set(schema["required"]), f"{name} {code}"
+            assert "errors" in schema["properties"], f"{name} {code}"
+
+
+def test_every_route_documents_unexpected_failure(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        assert "500" in operation["responses"], name
+
+
+def test_every_protected_route_documents_401(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        if name not in PUBLIC_OPERATIONS:
+            assert "401" in operation["responses"], name
+
+
+@pytest.mark.parametrize(
+    ("name", "statuses"),
+    [
+        ("POST /api/v1/auth/token", {"200", "401", "413", "422"}),
+        ("POST /api/v1/users", {"201", "403", "409", "413", "422"}),
+        ("GET /api/v1/users", {"200", "403", "422"}),
+        ("GET /api/v1/users/{user_id}", {"200", "404"}),
+        ("PATCH /api/v1/users/{user_id}", {"200", "403", "404", "409", "412", "413", "422"}),
+        ("DELETE /api/v1/users/{user_id}", {"204", "403", "404", "409", "412", "422"}),
+        ("POST /api/v1/users/{user_id}/restore", {"200", "403", "404", "409"}),
+        ("GET /health/ready", {"200", "503"}),
+    ],
+)
+def test_routes_document_the_statuses_they_give(
+    document: dict[str, Any], name: str, statuses: set[str]
+) -> None:
+    assert statuses <= set(operations(document)[name]["responses"])
+
+
+def test_bearer_scheme_guards_every_route_but_sign_in_and_health(document: dict[str, Any]) -> None:
+    schemes = document["components"]["securitySchemes"]
+    bearer = [
+        name
+        for name, scheme in schemes.items()
+        if scheme["type"] == "http" and scheme["scheme"].lower() == "bearer"
+    ]
+    assert len(bearer) == 1
+    default = document.get("security", [])
+
+    for name, operation in operations(document).items():
+        requirements = operation.get("security", default)
+        # `[]` or `[{}]`: no credentials needed.
+        public = all(requirement == {} for requirement in requirements)
+        if name in PUBLIC_OPERATIONS:
+            assert public, name
+        else:
+            assert requirements == [{bearer[0]: []}], name
+
+
+@pytest.mark.parametrize(
+    ("name", "schema"),
+    [
+        ("POST /api/v1/auth/token", "TokenRequest"),
+        ("POST /api/v1/users", "UserCreate"),
+        ("PATCH /api/v1/users/{user_id}", "UserUpdate"),
+    ],
+)
+def test_request_bodies_are_documented_as_closed_objects(
+    document: dict[str, Any], name: str, schema: str
+) -> None:
+    body = operations(document)[name]["requestBody"]
+    documented = resolve(document, body["content"]["application/json"]["schema"])
+
+    assert documented is document["components"]["schemas"][schema]
+    # The service refuses unknown fields; the document must say so, or clients learn it by 422.
+    assert documented["additionalProperties"] is False
+
+
+def test_user_bodies_never_document_a_password_hash(document: dict[str, Any]) -> None:
+    for name, schema in document["components"]["schemas"].items():
+        assert "password_hash" not in schema.get("properties", {}), name
+    read = document["components"]["schemas"]["UserRead"]
+    assert "password" not in read["properties"]
+
+
+def test_if_match_and_etag_are_documented(document: dict[str, Any]) -> None:
+    ops = operations(document)
+    for name in ("PATCH /api/v1/users/{user_id}", "DELETE /api/v1/users/{user_id}"):
+        headers = {p["name"] for p in ops[name].get("parameters", []) if p["in"] == "header"}
+        assert "If-Match" in headers, name
+    for name in (
+        "GET /api/v1/users/me",
+        "POST /api/v1/users",
+        "GET /api/v1/users/{user_id}",
+        "PATCH /api/v1/users/{user_id}",
+        "POST /api/v1/users/{user_id}/restore",
+    ):
+        success = next(code for code in ops[name]["responses"] if code.startswith("2"))
+        assert "ETag" in ops[name]["responses"][success].get("headers", {}), name
+
+
+def test_list_parameters_document_their_limits(document: dict[str, Any]) -> None:
+    parameters = {p["name"]: p for p in operations(document)["GET /api/v1/users"]["parameters"]}
+
+    assert {"role", "is_active", "email", "sort", "offset", "limit"} <= set(parameters)
+    assert parameters["limit"]["schema"]["maximum"] == 100
+    assert parameters["limit"]["schema"]["default"] == 20
