@@ -56,7 +56,7 @@ async def _create_postgres_database() -> str:
         # A linguistic collation, as production databases usually have: it sorts "a" < "B" < "c",
         # so a query that forgets COLLATE "C" orders text differently from the other adapters.
         await admin.execute(
-            f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE \'en\''
+            f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en'"
         )
     except asyncpg.PostgresError:
         await admin.execute(f'CREATE DATABASE "{name}"')  # a server built without ICU
