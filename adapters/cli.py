@@ -4,16 +4,15 @@ import argparse
 import asyncio
 import getpass
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
+from adapters.bootstrap import create_admin
 from adapters.composition import MEMORY_URL, make_container
 from adapters.persistence.sqlalchemy import migrations
 from adapters.settings import Settings, SettingsError
-from application.users.register_user import RegisterUser, RegisterUserCommand
 from domain.errors import DomainError
-from domain.users import Actor, User, UserRole
+from domain.users import User
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,7 +124,7 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-    password = os.environ.get("TASKBOARD_ADMIN_PASSWORD") or _prompt_password()
+    password = settings.admin_password or _prompt_password()
     user = asyncio.run(_register_admin(settings, args.email, args.full_name, password))
     print(f"created administrator {user.email} with id {user.id}")
     return 0
@@ -143,17 +142,7 @@ def _prompt_password() -> str:
 async def _register_admin(settings: Settings, email: str, full_name: str, password: str) -> User:
     container = make_container(settings)
     try:
-        async with container() as request:
-            register = await request.get(RegisterUser)
-            return await register.execute(
-                RegisterUserCommand(
-                    actor=Actor.operator(),
-                    email=email,
-                    full_name=full_name,
-                    password=password,
-                    role=UserRole.ADMIN,
-                )
-            )
+        return await create_admin(container, email, full_name, password)
     finally:
         await container.close()
 

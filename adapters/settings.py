@@ -35,6 +35,12 @@ class Settings:
     token_audience: str = "taskboard-api"  # noqa: S105
     max_body_bytes: int = 64 * 1024
     log_level: str = "INFO"
+    admin_email: str | None = None
+    admin_password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.admin_email and not self.admin_password:
+            raise SettingsError("TASKBOARD_ADMIN_EMAIL needs TASKBOARD_ADMIN_PASSWORD")
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -54,6 +60,8 @@ class Settings:
             token_audience=env.get("TASKBOARD_TOKEN_AUDIENCE", defaults.token_audience),
             max_body_bytes=_integer(env, "TASKBOARD_MAX_BODY_BYTES", defaults.max_body_bytes, minimum=1024),
             log_level=_log_level(env, defaults.log_level),
+            admin_email=env.get("TASKBOARD_ADMIN_EMAIL") or None,
+            admin_password=env.get("TASKBOARD_ADMIN_PASSWORD") or None,
         )
 
 

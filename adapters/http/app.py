@@ -6,6 +6,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
+from adapters.bootstrap import ensure_admin
 from adapters.composition import make_container
 from adapters.http.auth import jwt_auth
 from adapters.http.controllers.auth import AuthController
@@ -23,6 +24,10 @@ def create_app(settings: Settings | None = None, *extra_providers: Provider) -> 
     async def close_container() -> None:
         await container.close()
 
+    async def ensure_startup_admin() -> None:
+        if settings.admin_email and settings.admin_password:
+            await ensure_admin(container, settings.admin_email, settings.admin_password)
+
     app = Litestar(
         route_handlers=[
             # Handlers under a DishkaRouter receive FromDishka[...] arguments without @inject.
@@ -30,6 +35,7 @@ def create_app(settings: Settings | None = None, *extra_providers: Provider) -> 
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_app_init=[jwt_auth(settings).on_app_init],
+        on_startup=[ensure_startup_admin],
         on_shutdown=[close_container],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
