@@ -3,6 +3,9 @@
 from types import TracebackType
 from typing import Protocol, Self
 
+from domain.comments import CommentRepository
+from domain.projects import ProjectRepository, TagRepository
+from domain.tasks import TaskRepository
 from domain.users import UserRepository
 
 
@@ -14,6 +17,10 @@ class UnitOfWork(Protocol):
     """
 
     users: UserRepository
+    projects: ProjectRepository
+    tags: TagRepository
+    tasks: TaskRepository
+    comments: CommentRepository
 
     async def __aenter__(self) -> Self: ...
 

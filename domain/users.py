@@ -63,6 +63,14 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class UserRef:
+    """A user as other objects show them (a task's assignee, a comment's author)."""
+
+    id: UUID
+    full_name: str
+
+
+@dataclass(frozen=True, slots=True)
 class UserChanges:
     """A partial update: None leaves a field as it is (none of these fields is nullable)."""
 

@@ -1,0 +1,290 @@
+"""Tasks: the unit of work a project tracks, with its workflow and priorities."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum, StrEnum
+from typing import Protocol
+from uuid import UUID
+
+from domain.comments import CommentView
+from domain.errors import ValidationFailed
+from domain.paging import PageRequest, SortKey
+from domain.projects import clean_text
+from domain.users import UserRef
+
+MAX_TITLE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 10_000
+
+
+class TaskStatus(StrEnum):
+    """Declared in workflow order, which is also the order `sort=status` uses."""
+
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# Which status may follow which. Reopening is allowed: done -> todo/in_progress, cancelled -> todo.
+TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.TODO: frozenset(
+        {TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.CANCELLED}
+    ),
+    TaskStatus.IN_PROGRESS: frozenset(
+        {TaskStatus.TODO, TaskStatus.BLOCKED, TaskStatus.DONE, TaskStatus.CANCELLED}
+    ),
+    TaskStatus.BLOCKED: frozenset({TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED}),
+    TaskStatus.DONE: frozenset({TaskStatus.TODO, TaskStatus.IN_PROGRESS}),
+    TaskStatus.CANCELLED: frozenset({TaskStatus.TODO}),
+}
+
+
+class Priority(StrEnum):
+    """Declared from lowest to highest, which is the order `sort=priority` uses."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+def rank(member: TaskStatus | Priority) -> int:
+    """Position in declaration order: how statuses and priorities sort."""
+    return list(type(member)).index(member)
+
+
+class Keep(Enum):
+    """Marks a field a partial update leaves alone, where None is a value (no assignee, no due date)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True, slots=True)
+class TaskChanges:
+    title: str | None = None
+    description: str | None = None
+    status: TaskStatus | None = None
+    priority: Priority | None = None
+    assignee_id: UUID | Keep | None = KEEP
+    due_date: date | Keep | None = KEEP
+    tag_ids: frozenset[UUID] | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Task:
+    """A task. `completed_at` is set when it becomes done and cleared when it is reopened."""
+
+    id: UUID
+    project_id: UUID
+    number: int
+    title: str
+    description: str
+    status: TaskStatus
+    priority: Priority
+    assignee_id: UUID | None
+    reporter_id: UUID
+    due_date: date | None
+    completed_at: datetime | None
+    tag_ids: frozenset[UUID] = field(default_factory=frozenset)
+    is_deleted: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: UUID,
+        project_id: UUID,
+        number: int,
+        title: str,
+        description: str,
+        priority: Priority,
+        assignee_id: UUID | None,
+        reporter_id: UUID,
+        due_date: date | None,
+        tag_ids: frozenset[UUID],
+        now: datetime,
+    ) -> "Task":
+        return cls(
+            id=id,
+            project_id=project_id,
+            number=number,
+            title=clean_text(title, field="title", maximum=MAX_TITLE_LENGTH),
+            description=clean_text(
+                description, field="description", maximum=MAX_DESCRIPTION_LENGTH, minimum=0
+            ),
+            status=TaskStatus.TODO,
+            priority=priority,
+            assignee_id=assignee_id,
+            reporter_id=reporter_id,
+            due_date=due_date,
+            completed_at=None,
+            tag_ids=tag_ids,
+            is_deleted=False,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+
+    def apply(self, changes: TaskChanges, now: datetime) -> bool:
+        """Apply the changes; return whether anything changed (and so the version moved)."""
+        before = (
+            self.title,
+            self.description,
+            self.status,
+            self.priority,
+            self.assignee_id,
+            self.due_date,
+            self.tag_ids,
+        )
+        if changes.title is not None:
+            self.title = clean_text(changes.title, field="title", maximum=MAX_TITLE_LENGTH)
+        if changes.description is not None:
+            self.description = clean_text(
+                changes.description, field="description", maximum=MAX_DESCRIPTION_LENGTH, minimum=0
+            )
+        if changes.status is not None and changes.status != self.status:
+            self._move_to(changes.status, now)
+        if changes.priority is not None:
+            self.priority = changes.priority
+        if not isinstance(changes.assignee_id, Keep):
+            self.assignee_id = changes.assignee_id
+        if not isinstance(changes.due_date, Keep):
+            self.due_date = changes.due_date
+        if changes.tag_ids is not None:
+            self.tag_ids = changes.tag_ids
+        after = (
+            self.title,
+            self.description,
+            self.status,
+            self.priority,
+            self.assignee_id,
+            self.due_date,
+            self.tag_ids,
+        )
+        if after == before:
+            return False
+        self._touch(now)
+        return True
+
+    def _move_to(self, status: TaskStatus, now: datetime) -> None:
+        if status not in TRANSITIONS[self.status]:
+            raise ValidationFailed(f"a {self.status} task cannot become {status}", field="status")
+        self.status = status
+        self.completed_at = now if status is TaskStatus.DONE else None
+
+    def delete(self, now: datetime) -> None:
+        self.is_deleted = True
+        self._touch(now)
+
+    def restore(self, now: datetime) -> None:
+        self.is_deleted = False
+        self._touch(now)
+
+    def _touch(self, now: datetime) -> None:
+        self.updated_at = now
+        self.version += 1
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRef:
+    id: UUID
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagRef:
+    id: UUID
+    name: str
+    color: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSummary:
+    """A task as lists show it: with its project, people, tags and how many comments it has."""
+
+    task: Task
+    project: ProjectRef
+    assignee: UserRef | None
+    reporter: UserRef
+    tags: tuple[TagRef, ...]
+    comment_count: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.project.key}-{self.task.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDetail:
+    summary: TaskSummary
+    latest_comments: tuple[CommentView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilters:
+    """Every field narrows the list; a set matches any of its members; None means no filter.
+
+    `visible_to` limits the list to projects that user is a member of (None: all, for admins).
+    `unassigned` asks for tasks without an assignee (and excludes `assignee_id`). Due dates are
+    compared strictly: due_before=D means due on a day before D.
+    """
+
+    visible_to: UUID | None = None
+    project_id: UUID | None = None
+    statuses: frozenset[TaskStatus] = frozenset()
+    priorities: frozenset[Priority] = frozenset()
+    assignee_id: UUID | None = None
+    unassigned: bool = False
+    reporter_id: UUID | None = None
+    tag_names: frozenset[str] = frozenset()
+    due_before: date | None = None
+    due_after: date | None = None
+    text: str | None = None
+    include_deleted: bool = False
+
+
+TASK_SORT_FIELDS = frozenset({"key", "title", "status", "priority", "due_date", "created_at", "updated_at"})
+DEFAULT_TASK_SORT = (SortKey("created_at"),)
+
+
+class TaskRepository(Protocol):
+    """Tasks of live projects: a deleted project hides its tasks, and restoring it brings them back.
+
+    Deleted tasks are invisible unless asked for. `update`, `soft_delete` and `restore` take a task
+    whose version was bumped once since it was read, and raise StaleVersion when it moved meanwhile.
+    """
+
+    async def create(self, task: Task) -> None: ...
+
+    async def get_by_id(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None: ...
+
+    async def find_id_by_key(self, project_key: str, number: int) -> UUID | None:
+        """The task numbered `number` in the live project keyed `project_key`, deleted or not."""
+        ...
+
+    async def get_summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None: ...
+
+    async def list(
+        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
+    ) -> tuple[Sequence[TaskSummary], int]:
+        """One page in `sort` order (ties by id; tasks without a due date last either way)."""
+        ...
+
+    async def update(self, task: Task) -> None: ...
+
+    async def soft_delete(self, task: Task) -> None: ...
+
+    async def restore(self, task: Task) -> None: ...
+
+    async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
+        """How many live tasks of the project are assigned to the user."""
+        ...
