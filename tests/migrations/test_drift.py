@@ -120,7 +120,9 @@ async def test_drift_check_notices_models_that_differ_from_the_migrations(
 ) -> None:
     await migrations.upgrade(database_url)
     drifted = sa.MetaData(naming_convention=Base.metadata.naming_convention)
-    change(Base.metadata.tables["users"].to_metadata(drifted))
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(drifted)
+    change(drifted.tables["users"])
 
     drift = await on_connection(database_url, lambda sync: schema_drift(sync, drifted))
 

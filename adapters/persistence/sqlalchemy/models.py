@@ -1,14 +1,29 @@
 """Declarative ORM models: the database's shape, kept apart from the domain's entities."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import DateTime, Dialect, Enum, Index, MetaData, String, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from domain.projects import MAX_PROJECT_NAME_LENGTH, MAX_TAG_NAME_LENGTH, MemberRole
+from domain.tasks import MAX_TITLE_LENGTH, Priority, TaskStatus
 from domain.users import MAX_EMAIL_LENGTH, MAX_FULL_NAME_LENGTH, UserRole
 
 
@@ -75,6 +90,15 @@ class UserModel(Base):
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column()
 
+    memberships: Mapped[list["ProjectMemberModel"]] = relationship(back_populates="user", lazy="raise")
+    assigned_tasks: Mapped[list["TaskModel"]] = relationship(
+        back_populates="assignee", foreign_keys="TaskModel.assignee_id", lazy="raise"
+    )
+    reported_tasks: Mapped[list["TaskModel"]] = relationship(
+        back_populates="reporter", foreign_keys="TaskModel.reporter_id", lazy="raise"
+    )
+    comments: Mapped[list["CommentModel"]] = relationship(back_populates="author", lazy="raise")
+
     # The application sets each new version itself; the ORM adds "AND version = <as read>" to
     # every UPDATE and raises StaleDataError when another transaction got there first.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
@@ -89,3 +113,146 @@ class UserModel(Base):
         ),
         Index("ix_users_created_at_id", "created_at", "id"),
     )
+
+
+# Relationships below are lazy="raise": a response that needs related rows must load them on
+# purpose (joinedload for one, selectinload for many), so an accidental N+1 fails loudly in tests.
+
+
+class ProjectModel(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(MAX_PROJECT_NAME_LENGTH))
+    # casefold() of name, filled by the mapper: case-insensitive search that agrees on every adapter.
+    name_folded: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    # The last task number handed out; bumped with UPDATE ... RETURNING, never through the ORM.
+    task_counter: Mapped[int]
+    is_deleted: Mapped[bool]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column()
+
+    members: Mapped[list["ProjectMemberModel"]] = relationship(back_populates="project", lazy="raise")
+    tags: Mapped[list["TagModel"]] = relationship(back_populates="project", lazy="raise")
+    tasks: Mapped[list["TaskModel"]] = relationship(back_populates="project", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        # Keys are unique among live projects: a deleted project's key can be used again.
+        Index(
+            "uq_projects_key_active",
+            "key",
+            unique=True,
+            sqlite_where=text("NOT is_deleted"),
+            postgresql_where=text("NOT is_deleted"),
+        ),
+        Index("ix_projects_created_at_id", "created_at", "id"),
+    )
+
+
+class ProjectMemberModel(Base):
+    __tablename__ = "project_members"
+
+    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    role: Mapped[MemberRole] = mapped_column(str_enum(MemberRole, "member_role"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    project: Mapped[ProjectModel] = relationship(back_populates="members", lazy="raise")
+    user: Mapped[UserModel] = relationship(back_populates="memberships", lazy="raise")
+
+
+task_tags = Table(
+    "task_tags",
+    Base.metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class TagModel(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id"))
+    name: Mapped[str] = mapped_column(String(MAX_TAG_NAME_LENGTH))
+    # casefold() of name, filled by the mapper: names are unique per project ignoring case.
+    name_key: Mapped[str] = mapped_column(Text)
+    color: Mapped[str] = mapped_column(String(7))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    project: Mapped[ProjectModel] = relationship(back_populates="tags", lazy="raise")
+    tasks: Mapped[list["TaskModel"]] = relationship(
+        secondary=task_tags, back_populates="tags", lazy="raise", passive_deletes=True
+    )
+
+    __table_args__ = (UniqueConstraint("project_id", "name_key"),)
+
+
+class TaskModel(Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(MAX_TITLE_LENGTH))
+    # casefold() of title, filled by the mapper: the `q` filter agrees on every adapter.
+    title_folded: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus, "task_status"))
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, "task_priority"))
+    assignee_id: Mapped[UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reporter_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    due_date: Mapped[date | None]
+    completed_at: Mapped[datetime | None]
+    is_deleted: Mapped[bool]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column()
+
+    project: Mapped[ProjectModel] = relationship(back_populates="tasks", lazy="raise")
+    assignee: Mapped[UserModel | None] = relationship(
+        back_populates="assigned_tasks", foreign_keys=[assignee_id], lazy="raise"
+    )
+    reporter: Mapped[UserModel] = relationship(
+        back_populates="reported_tasks", foreign_keys=[reporter_id], lazy="raise"
+    )
+    tags: Mapped[list[TagModel]] = relationship(secondary=task_tags, back_populates="tasks", lazy="raise")
+    comments: Mapped[list["CommentModel"]] = relationship(back_populates="task", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        # The key OPS-42 is (project, number): unique in the database, deleted tasks included,
+        # so a number is never handed out twice.
+        UniqueConstraint("project_id", "number"),
+        Index("ix_tasks_project_id_status", "project_id", "status"),
+        Index("ix_tasks_project_id_priority", "project_id", "priority"),
+        Index("ix_tasks_project_id_created_at_id", "project_id", "created_at", "id"),
+        Index("ix_tasks_created_at_id", "created_at", "id"),
+        Index("ix_tasks_due_date", "due_date"),
+    )
+
+
+class CommentModel(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    task_id: Mapped[UUID] = mapped_column(ForeignKey("tasks.id"))
+    author_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    is_deleted: Mapped[bool]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column()
+
+    task: Mapped[TaskModel] = relationship(back_populates="comments", lazy="raise")
+    author: Mapped[UserModel] = relationship(back_populates="comments", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    # Comments of a task, oldest first: the list's filter and order in one index.
+    __table_args__ = (Index("ix_comments_task_id_created_at_id", "task_id", "created_at", "id"),)
