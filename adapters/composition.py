@@ -17,7 +17,30 @@ from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
 from adapters.settings import Settings
+from application.comments.add_comment import AddComment
+from application.comments.delete_comment import DeleteComment
+from application.comments.list_comments import ListComments
+from application.comments.update_comment import UpdateComment
 from application.ports import Clock, PasswordHasher, TokenIssuer
+from application.projects.create_project import CreateProject
+from application.projects.create_tag import CreateTag
+from application.projects.delete_project import DeleteProject
+from application.projects.delete_tag import DeleteTag
+from application.projects.get_project import GetProject
+from application.projects.list_members import ListMembers
+from application.projects.list_projects import ListProjects
+from application.projects.list_tags import ListTags
+from application.projects.remove_member import RemoveMember
+from application.projects.restore_project import RestoreProject
+from application.projects.set_member import SetMember
+from application.projects.update_project import UpdateProject
+from application.projects.update_tag import UpdateTag
+from application.tasks.create_task import CreateTask
+from application.tasks.delete_task import DeleteTask
+from application.tasks.get_task import GetTask
+from application.tasks.list_tasks import ListTasks
+from application.tasks.restore_task import RestoreTask
+from application.tasks.update_task import UpdateTask
 from application.users.authenticate import Authenticate, IdentifyCaller
 from application.users.delete_user import DeleteUser
 from application.users.get_user import GetUser
@@ -106,6 +129,29 @@ class UseCasesProvider(Provider):
     restore_user = provide(RestoreUser)
     authenticate = provide(Authenticate)
     identify_caller = provide(IdentifyCaller)
+    create_project = provide(CreateProject)
+    create_tag = provide(CreateTag)
+    delete_project = provide(DeleteProject)
+    delete_tag = provide(DeleteTag)
+    get_project = provide(GetProject)
+    list_members = provide(ListMembers)
+    list_projects = provide(ListProjects)
+    list_tags = provide(ListTags)
+    remove_member = provide(RemoveMember)
+    restore_project = provide(RestoreProject)
+    set_member = provide(SetMember)
+    update_project = provide(UpdateProject)
+    update_tag = provide(UpdateTag)
+    create_task = provide(CreateTask)
+    delete_task = provide(DeleteTask)
+    get_task = provide(GetTask)
+    list_tasks = provide(ListTasks)
+    restore_task = provide(RestoreTask)
+    update_task = provide(UpdateTask)
+    add_comment = provide(AddComment)
+    delete_comment = provide(DeleteComment)
+    list_comments = provide(ListComments)
+    update_comment = provide(UpdateComment)
 
 
 def persistence_provider(database_url: str) -> Provider:

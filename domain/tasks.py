@@ -1,5 +1,6 @@
 """Tasks: the unit of work a project tracks, with its workflow and priorities."""
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +16,8 @@ from domain.users import UserRef
 
 MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 10_000
+# A project key and a task number that fits the database's 32-bit integer column.
+_TASK_KEY = re.compile(r"([A-Za-z]{2,10})-([1-9][0-9]{0,8})")
 
 
 class TaskStatus(StrEnum):
@@ -53,6 +56,14 @@ class Priority(StrEnum):
 def rank(member: TaskStatus | Priority) -> int:
     """Position in declaration order: how statuses and priorities sort."""
     return list(type(member)).index(member)
+
+
+def parse_task_key(text: str) -> tuple[str, int] | None:
+    """Split a task key like `OPS-42` (project key in any case) into ("OPS", 42); None if it is not one."""
+    match = _TASK_KEY.fullmatch(text.strip())
+    if match is None:
+        return None
+    return match.group(1).upper(), int(match.group(2))
 
 
 class Keep(Enum):

@@ -11,6 +11,8 @@ from adapters.composition import make_container
 from adapters.http.auth import jwt_auth
 from adapters.http.controllers.auth import AuthController
 from adapters.http.controllers.health import HealthController
+from adapters.http.controllers.projects import ProjectController
+from adapters.http.controllers.tasks import CommentController, TaskController
 from adapters.http.controllers.users import UserController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.settings import Settings
@@ -31,7 +33,17 @@ def create_app(settings: Settings | None = None, *extra_providers: Provider) -> 
     app = Litestar(
         route_handlers=[
             # Handlers under a DishkaRouter receive FromDishka[...] arguments without @inject.
-            DishkaRouter("/", route_handlers=[AuthController, UserController, HealthController])
+            DishkaRouter(
+                "/",
+                route_handlers=[
+                    AuthController,
+                    UserController,
+                    ProjectController,
+                    TaskController,
+                    CommentController,
+                    HealthController,
+                ],
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_app_init=[jwt_auth(settings).on_app_init],

@@ -1,5 +1,6 @@
 """Read a database's schema through SQLAlchemy's inspector, in shapes that are easy to compare."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -20,12 +21,21 @@ class IndexShape:
 
 
 @dataclass(frozen=True, slots=True)
+class ForeignKeyShape:
+    columns: tuple[str, ...]
+    references: str  # e.g. "projects(id)"
+    on_delete: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class TableShape:
     dialect: str
     columns: dict[str, tuple[str, bool]]  # name: (type as the database spells it, nullable)
     primary_key: tuple[str, ...]
+    foreign_keys: dict[str, ForeignKeyShape]
+    unique_constraints: dict[str, tuple[str, ...]]
     indexes: dict[str, IndexShape]
-    check_constraints: frozenset[str]
+    check_constraints: dict[str, frozenset[str]]  # name: the string constants it allows
 
 
 async def on_connection(database_url: str, read: Callable[[Connection], T]) -> T:
@@ -55,6 +65,11 @@ def normalized_predicate(where: object) -> str | None:
     return text
 
 
+def quoted_literals(sql: str) -> frozenset[str]:
+    """The string constants in a CHECK, e.g. the allowed roles: each database rewrites the rest."""
+    return frozenset(re.findall(r"'((?:[^']|'')*)'", sql))
+
+
 def _table_shape(connection: Connection, table: str) -> TableShape:
     inspector: Inspector = inspect(connection)
     dialect = connection.dialect
@@ -65,6 +80,18 @@ def _table_shape(connection: Connection, table: str) -> TableShape:
             for column in inspector.get_columns(table)
         },
         primary_key=tuple(inspector.get_pk_constraint(table)["constrained_columns"]),
+        foreign_keys={
+            str(foreign_key["name"]): ForeignKeyShape(
+                columns=tuple(foreign_key["constrained_columns"]),
+                references=f"{foreign_key['referred_table']}({', '.join(foreign_key['referred_columns'])})",
+                on_delete=foreign_key["options"].get("ondelete"),
+            )
+            for foreign_key in inspector.get_foreign_keys(table)
+        },
+        unique_constraints={
+            str(unique["name"]): tuple(unique["column_names"])
+            for unique in inspector.get_unique_constraints(table)
+        },
         indexes={
             str(index["name"]): IndexShape(
                 columns=tuple(str(name) for name in index["column_names"]),
@@ -72,6 +99,11 @@ def _table_shape(connection: Connection, table: str) -> TableShape:
                 where=normalized_predicate(index.get("dialect_options", {}).get(f"{dialect.name}_where")),
             )
             for index in inspector.get_indexes(table)
+            # PostgreSQL also lists the index behind each unique constraint; those are constraints.
+            if "duplicates_constraint" not in index
         },
-        check_constraints=frozenset(str(check["name"]) for check in inspector.get_check_constraints(table)),
+        check_constraints={
+            str(check["name"]): quoted_literals(str(check["sqltext"]))
+            for check in inspector.get_check_constraints(table)
+        },
     )

@@ -1,14 +1,20 @@
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.datastructures import ResponseHeader
-from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
-from litestar.security.jwt import Token
-from msgspec import UnsetType
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from adapters.http.etags import etag, expected_version
+from adapters.http.params import (
+    ETAG_HEADER,
+    AuthedRequest,
+    IfMatch,
+    Limit,
+    Offset,
+    sort_description,
+    unset_to_none,
+)
 from adapters.http.problems import problem_responses
 from adapters.http.schemas.bodies import ClosedJSONBody
 from adapters.http.schemas.users import UserCreate, UserPage, UserRead, UserUpdate
@@ -18,29 +24,12 @@ from application.users.list_users import ListUsers, ListUsersQuery
 from application.users.register_user import RegisterUser, RegisterUserCommand
 from application.users.restore_user import RestoreUser, RestoreUserCommand
 from application.users.update_user import UpdateUser, UpdateUserCommand
-from domain.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, parse_sort
-from domain.users import USER_SORT_FIELDS, Actor, User, UserFilters, UserRole
-
-T = TypeVar("T")
-AuthedRequest = Request[Actor, Token, Any]
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        description='Refuse the change unless the user is at this version, e.g. "3"',
-    ),
-]
-ETAG_HEADER = [
-    ResponseHeader(name="ETag", description="The user's version, for If-Match", documentation_only=True)
-]
+from domain.paging import DEFAULT_LIMIT, PageRequest, parse_sort
+from domain.users import USER_SORT_FIELDS, User, UserFilters, UserRole
 
 
 def _with_etag(user: User, status_code: int = 200) -> Response[UserRead]:
     return Response(UserRead.from_user(user), status_code=status_code, headers={"ETag": etag(user.version)})
-
-
-def _unset_to_none(value: T | UnsetType) -> T | None:
-    return None if isinstance(value, UnsetType) else value
 
 
 class UserController(Controller):
@@ -101,13 +90,12 @@ class UserController(Controller):
         sort: Annotated[
             str,
             QueryParameter(
-                description="Comma-separated fields, `-` for descending: "
-                + ", ".join(sorted(USER_SORT_FIELDS)),
+                description=sort_description(USER_SORT_FIELDS),
                 max_length=200,
             ),
         ] = "created_at",
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
-        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        offset: Offset = 0,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> UserPage:
         page = await list_users.execute(
             ListUsersQuery(
@@ -166,11 +154,11 @@ class UserController(Controller):
                 actor=request.user,
                 user_id=user_id,
                 expected_version=expected_version(if_match),
-                email=_unset_to_none(data.email),
-                full_name=_unset_to_none(data.full_name),
-                password=_unset_to_none(data.password),
-                role=_unset_to_none(data.role),
-                is_active=_unset_to_none(data.is_active),
+                email=unset_to_none(data.email),
+                full_name=unset_to_none(data.full_name),
+                password=unset_to_none(data.password),
+                role=unset_to_none(data.role),
+                is_active=unset_to_none(data.is_active),
             )
         )
         return _with_etag(user)

@@ -50,3 +50,10 @@ class MemoryStore:
         rows = self._tables.setdefault(table, {})
         self._undo.setdefault((table, key), rows.get(key, _ABSENT))
         rows[key] = copy.copy(row)
+
+    def delete(self, table: str, key: UUID) -> None:
+        if self._undo is None:
+            raise RuntimeError("writes to the memory store need an open unit of work")
+        rows = self._tables.setdefault(table, {})
+        self._undo.setdefault((table, key), rows.get(key, _ABSENT))
+        rows.pop(key, None)

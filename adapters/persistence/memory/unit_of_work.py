@@ -1,8 +1,15 @@
 from types import TracebackType
 from typing import Self
 
+from adapters.persistence.memory.comments import InMemoryCommentRepository
+from adapters.persistence.memory.projects import InMemoryProjectRepository
 from adapters.persistence.memory.store import MemoryStore
+from adapters.persistence.memory.tags import InMemoryTagRepository
+from adapters.persistence.memory.tasks import InMemoryTaskRepository
 from adapters.persistence.memory.users import InMemoryUserRepository
+from domain.comments import CommentRepository
+from domain.projects import ProjectRepository, TagRepository
+from domain.tasks import TaskRepository
 from domain.users import UserRepository
 
 
@@ -12,6 +19,10 @@ class InMemoryUnitOfWork:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
         self.users: UserRepository = InMemoryUserRepository(store)
+        self.projects: ProjectRepository = InMemoryProjectRepository(store)
+        self.tags: TagRepository = InMemoryTagRepository(store)
+        self.tasks: TaskRepository = InMemoryTaskRepository(store)
+        self.comments: CommentRepository = InMemoryCommentRepository(store)
         self.committed = 0
         self.rolled_back = 0
 

@@ -4,7 +4,10 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from adapters.persistence.sqlalchemy.errors import to_domain_error
+from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
+from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
 from adapters.persistence.sqlalchemy.users import SqlAlchemyUserRepository
+from domain.projects import ProjectRepository, TagRepository
 from domain.users import UserRepository
 
 
@@ -18,6 +21,8 @@ class SqlAlchemyUnitOfWork:
         self._session = session
         self._transaction: AsyncSessionTransaction | None = None
         self.users: UserRepository = SqlAlchemyUserRepository(session)
+        self.projects: ProjectRepository = SqlAlchemyProjectRepository(session)
+        self.tags: TagRepository = SqlAlchemyTagRepository(session)
 
     async def __aenter__(self) -> Self:
         self._transaction = self._session.begin()

@@ -1,0 +1,315 @@
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
+
+from dishka.integrations.litestar import FromDishka
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, QueryParameter
+from msgspec import UnsetType
+
+from adapters.http.etags import etag, expected_version
+from adapters.http.params import (
+    ETAG_HEADER,
+    AuthedRequest,
+    IfMatch,
+    Limit,
+    Offset,
+    sort_description,
+    unset_to_none,
+)
+from adapters.http.problems import problem_responses
+from adapters.http.schemas.bodies import ClosedJSONBody
+from adapters.http.schemas.tasks import (
+    CommentCreate,
+    CommentPage,
+    CommentRead,
+    CommentUpdate,
+    TaskCreate,
+    TaskDetailRead,
+    TaskPage,
+    TaskRead,
+    TaskUpdate,
+)
+from application.comments.add_comment import AddComment, AddCommentCommand
+from application.comments.delete_comment import DeleteComment, DeleteCommentCommand
+from application.comments.list_comments import ListComments, ListCommentsQuery
+from application.comments.update_comment import UpdateComment, UpdateCommentCommand
+from application.tasks.create_task import CreateTask, CreateTaskCommand
+from application.tasks.delete_task import DeleteTask, DeleteTaskCommand
+from application.tasks.get_task import GetTask, GetTaskQuery
+from application.tasks.list_tasks import ListTasks, ListTasksQuery
+from application.tasks.restore_task import RestoreTask, RestoreTaskCommand
+from application.tasks.update_task import UpdateTask, UpdateTaskCommand
+from domain.errors import ValidationFailed
+from domain.paging import DEFAULT_LIMIT, PageRequest, parse_sort
+from domain.tasks import KEEP, TASK_SORT_FIELDS, Priority, TaskFilters, TaskStatus, TaskSummary
+
+Text = Annotated[str | None, QueryParameter(description="Part of the title, any case", max_length=200)]
+
+
+def _with_etag(summary: TaskSummary, status_code: int = 200) -> Response[TaskRead]:
+    return Response(
+        TaskRead.from_summary(summary), status_code=status_code, headers={"ETag": etag(summary.task.version)}
+    )
+
+
+class TaskController(Controller):
+    path = "/api/v1/tasks"
+    tags = ["tasks"]
+
+    @post(
+        "/",
+        summary="Create a task in a project (managers and contributors)",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(400, 401, 403, 404, 413, 422),
+    )
+    async def create_task(
+        self, request: AuthedRequest, data: ClosedJSONBody[TaskCreate], create: FromDishka[CreateTask]
+    ) -> Response[TaskRead]:
+        summary = await create.execute(
+            CreateTaskCommand(
+                actor=request.user,
+                project_id=data.project_id,
+                title=data.title,
+                description=data.description,
+                priority=data.priority,
+                assignee_id=data.assignee_id,
+                due_date=data.due_date,
+                tag_ids=frozenset(data.tag_ids),
+            )
+        )
+        response = _with_etag(summary, status_code=201)
+        response.headers["Location"] = f"{self.path}/{summary.task.id}"
+        return response
+
+    @get(
+        "/",
+        summary="List the tasks of the caller's projects (administrators: all)",
+        responses=problem_responses(400, 401, 403, 422),
+    )
+    async def list_tasks(
+        self,
+        request: AuthedRequest,
+        list_tasks: FromDishka[ListTasks],
+        project_id: FromQuery[UUID | None] = None,
+        status: Annotated[list[TaskStatus] | None, QueryParameter(description="Repeat for any of")] = None,
+        priority: Annotated[list[Priority] | None, QueryParameter(description="Repeat for any of")] = None,
+        assignee_id: FromQuery[UUID | None] = None,
+        assignee: Annotated[
+            Literal["none"] | None, QueryParameter(description="`none`: only unassigned tasks")
+        ] = None,
+        reporter_id: FromQuery[UUID | None] = None,
+        tag: Annotated[
+            list[str] | None, QueryParameter(description="A tag name, any case; repeat for any of")
+        ] = None,
+        due_before: Annotated[date | None, QueryParameter(description="Due on a day before this")] = None,
+        due_after: Annotated[date | None, QueryParameter(description="Due on a day after this")] = None,
+        q: Text = None,
+        include_deleted: Annotated[
+            bool, QueryParameter(description="Admins, or a manager filtering on their project")
+        ] = False,
+        sort: Annotated[
+            str, QueryParameter(description=sort_description(TASK_SORT_FIELDS), max_length=200)
+        ] = "created_at",
+        offset: Offset = 0,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> TaskPage:
+        if assignee is not None and assignee_id is not None:
+            raise ValidationFailed("give assignee_id or assignee=none, not both", field="assignee")
+        page = await list_tasks.execute(
+            ListTasksQuery(
+                actor=request.user,
+                filters=TaskFilters(
+                    project_id=project_id,
+                    statuses=frozenset(status or ()),
+                    priorities=frozenset(priority or ()),
+                    assignee_id=assignee_id,
+                    unassigned=assignee == "none",
+                    reporter_id=reporter_id,
+                    tag_names=frozenset(tag or ()),
+                    due_before=due_before,
+                    due_after=due_after,
+                    text=q,
+                    include_deleted=include_deleted,
+                ),
+                sort=parse_sort(sort, TASK_SORT_FIELDS),
+                page=PageRequest(offset=offset, limit=limit),
+            )
+        )
+        return TaskPage(
+            items=[TaskRead.from_summary(summary) for summary in page.items],
+            total=page.total,
+            offset=page.page.offset,
+            limit=page.page.limit,
+        )
+
+    @get(
+        "/{task_ref:str}",
+        summary="Read a task by id or key (OPS-42), with its latest 20 comments",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(400, 401, 404),
+    )
+    async def get_task(
+        self,
+        request: AuthedRequest,
+        task_ref: FromPath[str],
+        get_task: FromDishka[GetTask],
+        include_deleted: FromQuery[bool] = False,
+    ) -> Response[TaskDetailRead]:
+        detail = await get_task.execute(
+            GetTaskQuery(actor=request.user, id_or_key=task_ref, include_deleted=include_deleted)
+        )
+        return Response(
+            TaskDetailRead.from_detail(detail), headers={"ETag": etag(detail.summary.task.version)}
+        )
+
+    @patch(
+        "/{task_id:uuid}",
+        summary="Change some of a task's fields, its status, assignee or tag set",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
+    )
+    async def update_task(
+        self,
+        request: AuthedRequest,
+        task_id: FromPath[UUID],
+        data: ClosedJSONBody[TaskUpdate],
+        update: FromDishka[UpdateTask],
+        if_match: IfMatch = None,
+    ) -> Response[TaskRead]:
+        summary = await update.execute(
+            UpdateTaskCommand(
+                actor=request.user,
+                task_id=task_id,
+                expected_version=expected_version(if_match),
+                title=unset_to_none(data.title),
+                description=unset_to_none(data.description),
+                status=unset_to_none(data.status),
+                priority=unset_to_none(data.priority),
+                assignee_id=KEEP if isinstance(data.assignee_id, UnsetType) else data.assignee_id,
+                due_date=KEEP if isinstance(data.due_date, UnsetType) else data.due_date,
+                tag_ids=None if isinstance(data.tag_ids, UnsetType) else frozenset(data.tag_ids),
+            )
+        )
+        return _with_etag(summary)
+
+    @delete(
+        "/{task_id:uuid}",
+        summary="Soft-delete a task (managers and contributors)",
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
+    )
+    async def delete_task(
+        self,
+        request: AuthedRequest,
+        task_id: FromPath[UUID],
+        delete_task: FromDishka[DeleteTask],
+        if_match: IfMatch = None,
+    ) -> None:
+        await delete_task.execute(
+            DeleteTaskCommand(
+                actor=request.user, task_id=task_id, expected_version=expected_version(if_match)
+            )
+        )
+
+    @post(
+        "/{task_id:uuid}/restore",
+        status_code=200,
+        summary="Undo a soft delete (managers)",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(400, 401, 403, 404, 409),
+    )
+    async def restore_task(
+        self, request: AuthedRequest, task_id: FromPath[UUID], restore: FromDishka[RestoreTask]
+    ) -> Response[TaskRead]:
+        summary = await restore.execute(RestoreTaskCommand(actor=request.user, task_id=task_id))
+        return _with_etag(summary)
+
+    @get(
+        "/{task_id:uuid}/comments",
+        summary="A task's comments, oldest first",
+        responses=problem_responses(400, 401, 404, 422),
+    )
+    async def list_comments(
+        self,
+        request: AuthedRequest,
+        task_id: FromPath[UUID],
+        list_comments: FromDishka[ListComments],
+        offset: Offset = 0,
+        limit: Limit = DEFAULT_LIMIT,
+    ) -> CommentPage:
+        page = await list_comments.execute(
+            ListCommentsQuery(
+                actor=request.user, task_id=task_id, page=PageRequest(offset=offset, limit=limit)
+            )
+        )
+        return CommentPage(
+            items=[CommentRead.from_view(view) for view in page.items],
+            total=page.total,
+            offset=page.page.offset,
+            limit=page.page.limit,
+        )
+
+    @post(
+        "/{task_id:uuid}/comments",
+        summary="Comment on a task (managers and contributors)",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(400, 401, 403, 404, 413, 422),
+    )
+    async def add_comment(
+        self,
+        request: AuthedRequest,
+        task_id: FromPath[UUID],
+        data: ClosedJSONBody[CommentCreate],
+        add: FromDishka[AddComment],
+    ) -> Response[CommentRead]:
+        view = await add.execute(AddCommentCommand(actor=request.user, task_id=task_id, body=data.body))
+        return Response(
+            CommentRead.from_view(view), status_code=201, headers={"ETag": etag(view.comment.version)}
+        )
+
+
+class CommentController(Controller):
+    path = "/api/v1/comments"
+    tags = ["comments"]
+
+    @patch(
+        "/{comment_id:uuid}",
+        summary="Edit a comment (its author, or a manager)",
+        response_headers=ETAG_HEADER,
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
+    )
+    async def update_comment(
+        self,
+        request: AuthedRequest,
+        comment_id: FromPath[UUID],
+        data: ClosedJSONBody[CommentUpdate],
+        update: FromDishka[UpdateComment],
+        if_match: IfMatch = None,
+    ) -> Response[CommentRead]:
+        view = await update.execute(
+            UpdateCommentCommand(
+                actor=request.user,
+                comment_id=comment_id,
+                body=data.body,
+                expected_version=expected_version(if_match),
+            )
+        )
+        return Response(CommentRead.from_view(view), headers={"ETag": etag(view.comment.version)})
+
+    @delete(
+        "/{comment_id:uuid}",
+        summary="Delete a comment (its author, or a manager)",
+        responses=problem_responses(400, 401, 403, 404, 409, 412, 422),
+    )
+    async def delete_comment(
+        self,
+        request: AuthedRequest,
+        comment_id: FromPath[UUID],
+        delete_comment: FromDishka[DeleteComment],
+        if_match: IfMatch = None,
+    ) -> None:
+        await delete_comment.execute(
+            DeleteCommentCommand(
+                actor=request.user, comment_id=comment_id, expected_version=expected_version(if_match)
+            )
+        )

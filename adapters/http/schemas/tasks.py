@@ -1,0 +1,181 @@
+"""Bodies for tasks and comments. Unknown fields are refused."""
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from domain.comments import MAX_COMMENT_LENGTH, CommentView
+from domain.tasks import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_TITLE_LENGTH,
+    Priority,
+    ProjectRef,
+    TagRef,
+    TaskDetail,
+    TaskStatus,
+    TaskSummary,
+)
+from domain.users import UserRef
+
+Title = Annotated[
+    str, Meta(min_length=1, max_length=MAX_TITLE_LENGTH, examples=["Rotate the TLS certificates"])
+]
+Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION_LENGTH)]
+Body = Annotated[str, Meta(min_length=1, max_length=MAX_COMMENT_LENGTH)]
+TagIds = Annotated[list[UUID], Meta(max_length=50)]
+
+
+class TaskCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    project_id: UUID
+    title: Title
+    description: Description = ""
+    priority: Priority = Priority.MEDIUM
+    assignee_id: UUID | None = None
+    due_date: date | None = None
+    tag_ids: TagIds = msgspec.field(default_factory=list)
+
+
+class TaskUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Only the fields present change; `null` clears the assignee or the due date."""
+
+    title: Title | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    status: TaskStatus | UnsetType = UNSET
+    priority: Priority | UnsetType = UNSET
+    assignee_id: UUID | UnsetType | None = UNSET
+    due_date: date | UnsetType | None = UNSET
+    tag_ids: TagIds | UnsetType = UNSET
+
+
+class ProjectSummary(msgspec.Struct, kw_only=True):
+    id: UUID
+    key: str
+    name: str
+
+    @classmethod
+    def from_ref(cls, ref: ProjectRef) -> "ProjectSummary":
+        return cls(id=ref.id, key=ref.key, name=ref.name)
+
+
+class Person(msgspec.Struct, kw_only=True):
+    id: UUID
+    full_name: str
+
+    @classmethod
+    def from_ref(cls, ref: UserRef) -> "Person":
+        return cls(id=ref.id, full_name=ref.full_name)
+
+
+class TagSummary(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+    color: str
+
+    @classmethod
+    def from_ref(cls, ref: TagRef) -> "TagSummary":
+        return cls(id=ref.id, name=ref.name, color=ref.color)
+
+
+class TaskRead(msgspec.Struct, kw_only=True):
+    id: UUID
+    key: str
+    project: ProjectSummary
+    title: str
+    description: str
+    status: TaskStatus
+    priority: Priority
+    assignee: Person | None
+    reporter: Person
+    due_date: date | None
+    completed_at: datetime | None
+    tags: list[TagSummary]
+    comment_count: int
+    is_deleted: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def from_summary(cls, summary: TaskSummary) -> "TaskRead":
+        task = summary.task
+        return cls(
+            id=task.id,
+            key=summary.key,
+            project=ProjectSummary.from_ref(summary.project),
+            title=task.title,
+            description=task.description,
+            status=task.status,
+            priority=task.priority,
+            assignee=None if summary.assignee is None else Person.from_ref(summary.assignee),
+            reporter=Person.from_ref(summary.reporter),
+            due_date=task.due_date,
+            completed_at=task.completed_at,
+            tags=[TagSummary.from_ref(tag) for tag in summary.tags],
+            comment_count=summary.comment_count,
+            is_deleted=task.is_deleted,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+            version=task.version,
+        )
+
+
+class TaskPage(msgspec.Struct, kw_only=True):
+    items: list[TaskRead]
+    total: int
+    offset: int
+    limit: int
+
+
+class CommentCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    body: Body
+
+
+class CommentUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    body: Body
+
+
+class CommentRead(msgspec.Struct, kw_only=True):
+    id: UUID
+    task_id: UUID
+    author: Person
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def from_view(cls, view: CommentView) -> "CommentRead":
+        comment = view.comment
+        return cls(
+            id=comment.id,
+            task_id=comment.task_id,
+            author=Person.from_ref(view.author),
+            body=comment.body,
+            created_at=comment.created_at,
+            updated_at=comment.updated_at,
+            version=comment.version,
+        )
+
+
+class CommentPage(msgspec.Struct, kw_only=True):
+    items: list[CommentRead]
+    total: int
+    offset: int
+    limit: int
+
+
+class TaskDetailRead(TaskRead, kw_only=True):
+    """A task with its latest 20 comments, oldest first."""
+
+    latest_comments: list[CommentRead]
+
+    @classmethod
+    def from_detail(cls, detail: TaskDetail) -> "TaskDetailRead":
+        summary = TaskRead.from_summary(detail.summary)
+        return cls(
+            **msgspec.structs.asdict(summary),
+            latest_comments=[CommentRead.from_view(view) for view in detail.latest_comments],
+        )

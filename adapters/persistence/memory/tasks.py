@@ -1,0 +1,194 @@
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from adapters.persistence.memory.store import MemoryStore
+from domain.errors import Conflict, StaleVersion
+from domain.paging import PageRequest, SortKey
+from domain.projects import Project, Tag, tag_name_key
+from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskSummary, rank
+from domain.users import User, UserRef
+
+_TABLE = "tasks"
+_NO_DATE = date.min
+
+
+class InMemoryTaskRepository:
+    """Tasks kept in the memory store; summaries are joined here as the SQL adapter joins them.
+
+    A task is visible only while its project is live, so deleting a project hides its tasks
+    and restoring it brings them back, without touching the task rows.
+    """
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def create(self, task: Task) -> None:
+        # Mirrors the unique constraint on (project_id, number).
+        for other in self._store.rows(_TABLE):
+            if other.project_id == task.project_id and other.number == task.number:
+                raise Conflict("a task with this number already exists in the project")
+        self._store.put(_TABLE, task.id, task)
+
+    async def get_by_id(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:
+        task: Task | None = self._store.get(_TABLE, task_id)
+        if task is None or not self._visible(task, include_deleted=include_deleted):
+            return None
+        return task
+
+    async def find_id_by_key(self, project_key: str, number: int) -> UUID | None:
+        project_ids = {
+            project.id
+            for project in self._store.rows("projects")
+            if project.key == project_key and not project.is_deleted
+        }
+        return next(
+            (t.id for t in self._store.rows(_TABLE) if t.project_id in project_ids and t.number == number),
+            None,
+        )
+
+    async def get_summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None:
+        task = await self.get_by_id(task_id, include_deleted=include_deleted)
+        if task is None:
+            return None
+        return self._joiner().summary(task)
+
+    async def list(
+        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
+    ) -> tuple[Sequence[TaskSummary], int]:
+        joiner = self._joiner()
+        member_projects = None if filters.visible_to is None else self._project_ids_of(filters.visible_to)
+        wanted_tags = {tag_name_key(name) for name in filters.tag_names}
+        needle = None if filters.text is None else filters.text.casefold()
+        matching: list[TaskSummary] = []
+        for task in self._store.rows(_TABLE):
+            project = joiner.projects.get(task.project_id)
+            if project is None or project.is_deleted:
+                continue
+            if member_projects is not None and task.project_id not in member_projects:
+                continue
+            if not _matches(task, filters):
+                continue
+            summary = joiner.summary(task)
+            if wanted_tags and not wanted_tags & {tag_name_key(tag.name) for tag in summary.tags}:
+                continue
+            if needle is not None and needle not in task.title.casefold():
+                continue
+            matching.append(summary)
+        ordered = _sorted(matching, sort)
+        return ordered[page.offset : page.offset + page.limit], len(matching)
+
+    async def update(self, task: Task) -> None:
+        self._save(task)
+
+    async def soft_delete(self, task: Task) -> None:
+        self._save(task)
+
+    async def restore(self, task: Task) -> None:
+        self._save(task)
+
+    async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
+        return sum(
+            1
+            for task in self._store.rows(_TABLE)
+            if task.project_id == project_id and task.assignee_id == user_id and not task.is_deleted
+        )
+
+    def _visible(self, task: Task, *, include_deleted: bool) -> bool:
+        project: Project | None = self._store.get("projects", task.project_id)
+        return project is not None and not project.is_deleted and (include_deleted or not task.is_deleted)
+
+    def _project_ids_of(self, user_id: UUID) -> set[UUID]:
+        return {
+            member.project_id for member in self._store.rows("project_members") if member.user_id == user_id
+        }
+
+    def _joiner(self) -> "_Joiner":
+        return _Joiner(self._store)
+
+    def _save(self, task: Task) -> None:
+        stored: Task | None = self._store.get(_TABLE, task.id)
+        if stored is None or stored.version != task.version - 1:
+            raise StaleVersion("the task was changed by another request")
+        self._store.put(_TABLE, task.id, task)
+
+
+class _Joiner:
+    """The related rows a summary embeds, read once per call (the memory twin of eager loading)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.projects: dict[UUID, Project] = {p.id: p for p in store.rows("projects")}
+        self._users: dict[UUID, User] = {u.id: u for u in store.rows("users")}
+        self._tags: dict[UUID, Tag] = {t.id: t for t in store.rows("tags")}
+        self._comment_counts: dict[UUID, int] = {}
+        for comment in store.rows("comments"):
+            if not comment.is_deleted:
+                self._comment_counts[comment.task_id] = self._comment_counts.get(comment.task_id, 0) + 1
+
+    def summary(self, task: Task) -> TaskSummary:
+        project = self.projects[task.project_id]
+        # A tag deleted from the project is no longer on the task (SQL deletes the association rows).
+        tags = sorted(
+            (self._tags[tag_id] for tag_id in task.tag_ids if tag_id in self._tags),
+            key=lambda tag: (tag.name, tag.id),
+        )
+        return TaskSummary(
+            task=task,
+            project=ProjectRef(id=project.id, key=project.key, name=project.name),
+            assignee=None if task.assignee_id is None else self._user_ref(task.assignee_id),
+            reporter=self._user_ref(task.reporter_id),
+            tags=tuple(TagRef(id=tag.id, name=tag.name, color=tag.color) for tag in tags),
+            comment_count=self._comment_counts.get(task.id, 0),
+        )
+
+    def _user_ref(self, user_id: UUID) -> UserRef:
+        user = self._users[user_id]
+        return UserRef(id=user.id, full_name=user.full_name)
+
+
+def _matches(task: Task, filters: TaskFilters) -> bool:
+    return (
+        (filters.include_deleted or not task.is_deleted)
+        and (filters.project_id is None or task.project_id == filters.project_id)
+        and (not filters.statuses or task.status in filters.statuses)
+        and (not filters.priorities or task.priority in filters.priorities)
+        and (not filters.unassigned or task.assignee_id is None)
+        and (filters.unassigned or filters.assignee_id is None or task.assignee_id == filters.assignee_id)
+        and (filters.reporter_id is None or task.reporter_id == filters.reporter_id)
+        and (filters.due_before is None or (task.due_date is not None and task.due_date < filters.due_before))
+        and (filters.due_after is None or (task.due_date is not None and task.due_date > filters.due_after))
+    )
+
+
+# What each sort field compares: the same values the SQL adapter orders by.
+_SORT_VALUES: dict[str, Callable[[TaskSummary], Any]] = {
+    "key": lambda s: (s.project.key, s.task.number),
+    "title": lambda s: s.task.title,
+    "status": lambda s: rank(s.task.status),
+    "priority": lambda s: rank(s.task.priority),
+    "created_at": lambda s: s.task.created_at,
+    "updated_at": lambda s: s.task.updated_at,
+}
+
+
+def _sorted(summaries: Sequence[TaskSummary], sort: Sequence[SortKey]) -> list[TaskSummary]:
+    """ORDER BY each key in turn, then id; tasks without a due date come last in both directions.
+
+    Python's sort is stable (with reverse=True too), so sorting by id first and then by each key
+    from the last to the first gives the same order as the SQL adapter's ORDER BY.
+    """
+    ordered = sorted(summaries, key=lambda s: s.task.id)
+    for key in reversed(sort):
+        if key.field == "due_date":
+            # Reversing flips the "missing" flag's order too, so flip it back for descending sorts.
+            ordered.sort(
+                key=lambda s: (
+                    (s.task.due_date is None) != key.descending,
+                    s.task.due_date or _NO_DATE,
+                ),
+                reverse=key.descending,
+            )
+        else:
+            ordered.sort(key=_SORT_VALUES[key.field], reverse=key.descending)
+    return ordered

@@ -1,0 +1,40 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.tasks.access import load_visible_task
+from domain.comments import CommentView
+from domain.paging import PageRequest
+from domain.unit_of_work import UnitOfWork
+from domain.users import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class ListCommentsQuery:
+    actor: Actor
+    task_id: UUID
+    page: PageRequest = PageRequest()
+
+
+@dataclass(frozen=True, slots=True)
+class CommentPage:
+    items: Sequence[CommentView]
+    total: int
+    page: PageRequest
+
+
+class ListComments:
+    """List a task's comments a page at a time, oldest first, each with its author.
+
+    Rules: anyone who sees the task (its project's members and admins) may read them; for anyone
+    else the task is 'not found'. Deleted comments are not listed.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: ListCommentsQuery) -> CommentPage:
+        async with self._uow:
+            await load_visible_task(self._uow, query.actor, query.task_id)
+            items, total = await self._uow.comments.list_for_task(query.task_id, query.page)
+        return CommentPage(items=items, total=total, page=query.page)

@@ -1,0 +1,54 @@
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.tasks.access import load_visible_task
+from domain.errors import NotFound
+from domain.tasks import TaskDetail, parse_task_key
+from domain.unit_of_work import UnitOfWork
+from domain.users import Actor
+
+LATEST_COMMENTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class GetTaskQuery:
+    """`id_or_key` is the task's id, or its key such as `OPS-42` (the project key in any case)."""
+
+    actor: Actor
+    id_or_key: UUID | str
+    include_deleted: bool = False
+
+
+class GetTask:
+    """Read one task with its project, people, tags, comment count and latest 20 comments.
+
+    Rules: visible to the project's members and admins; anyone else, and any id or key that
+    matches nothing (or is not an id or a key at all), gets 'not found'. A deleted task is read
+    only by the project's managers and admins, and only when asked for.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: GetTaskQuery) -> TaskDetail:
+        async with self._uow:
+            task_id = await self._resolve(query.id_or_key)
+            await load_visible_task(self._uow, query.actor, task_id, include_deleted=query.include_deleted)
+            summary = await self._uow.tasks.get_summary(task_id, include_deleted=query.include_deleted)
+            comments = await self._uow.comments.latest_for_task(task_id, LATEST_COMMENTS)
+        if summary is None:
+            raise NotFound("task not found")
+        return TaskDetail(summary=summary, latest_comments=tuple(comments))
+
+    async def _resolve(self, id_or_key: UUID | str) -> UUID:
+        if isinstance(id_or_key, UUID):
+            return id_or_key
+        try:
+            return UUID(id_or_key)
+        except ValueError:
+            pass
+        parsed = parse_task_key(id_or_key)
+        task_id = None if parsed is None else await self._uow.tasks.find_id_by_key(*parsed)
+        if task_id is None:
+            raise NotFound("task not found")
+        return task_id

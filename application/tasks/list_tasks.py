@@ -1,0 +1,59 @@
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from domain.errors import PermissionDenied
+from domain.paging import PageRequest, SortKey
+from domain.projects import MemberRole
+from domain.tasks import DEFAULT_TASK_SORT, TaskFilters, TaskSummary
+from domain.unit_of_work import UnitOfWork
+from domain.users import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class ListTasksQuery:
+    actor: Actor
+    filters: TaskFilters = TaskFilters()
+    sort: tuple[SortKey, ...] = DEFAULT_TASK_SORT
+    page: PageRequest = PageRequest()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    items: Sequence[TaskSummary]
+    total: int
+    page: PageRequest
+
+
+class ListTasks:
+    """List tasks a page at a time, with every filter and sort the API offers.
+
+    Rules: members see only the tasks of their own projects, admins see all; tasks of deleted
+    projects never appear. Deleted tasks are listed (include_deleted) only for admins, or for a
+    member who filters on one project they manage; anyone else asking is refused. The text
+    filter matches the title ignoring case; a blank one is no filter.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: ListTasksQuery) -> TaskPage:
+        actor = query.actor
+        text = None if query.filters.text is None else query.filters.text.strip() or None
+        filters = dataclasses.replace(
+            query.filters, visible_to=None if actor.is_admin else actor.id, text=text
+        )
+        async with self._uow:
+            if filters.include_deleted and not actor.is_admin:
+                await self._ensure_manages_filtered_project(actor, filters)
+            items, total = await self._uow.tasks.list(filters, query.sort, query.page)
+        return TaskPage(items=items, total=total, page=query.page)
+
+    async def _ensure_manages_filtered_project(self, actor: Actor, filters: TaskFilters) -> None:
+        member = (
+            None
+            if filters.project_id is None
+            else await self._uow.projects.get_member(filters.project_id, actor.id)
+        )
+        if member is None or member.role is not MemberRole.MANAGER:
+            raise PermissionDenied("only a project's managers may list its deleted tasks; filter on it")

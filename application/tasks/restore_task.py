@@ -1,0 +1,42 @@
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.ports import Clock
+from application.projects.access import ensure_can_manage
+from application.tasks.access import load_visible_task
+from domain.errors import NotFound
+from domain.tasks import TaskSummary
+from domain.unit_of_work import UnitOfWork
+from domain.users import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreTaskCommand:
+    actor: Actor
+    task_id: UUID
+
+
+class RestoreTask:
+    """Bring a soft-deleted task back, with its comments.
+
+    Rules: the project's managers and admins only (a deleted task is 'not found' for everyone
+    else; other members who see a live task are refused); restoring a live task changes nothing.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, command: RestoreTaskCommand) -> TaskSummary:
+        async with self._uow:
+            task, access = await load_visible_task(
+                self._uow, command.actor, command.task_id, include_deleted=True
+            )
+            ensure_can_manage(access)
+            if task.is_deleted:
+                task.restore(self._clock.now())
+                await self._uow.tasks.restore(task)
+            summary = await self._uow.tasks.get_summary(task.id)
+        if summary is None:
+            raise NotFound("task not found")
+        return summary

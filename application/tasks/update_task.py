@@ -1,0 +1,67 @@
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from application.ports import Clock
+from application.projects.access import ensure_can_write
+from application.tasks.access import ensure_assignable, ensure_project_tags, load_visible_task
+from domain.errors import NotFound, ensure_version
+from domain.tasks import KEEP, Keep, Priority, TaskChanges, TaskStatus, TaskSummary
+from domain.unit_of_work import UnitOfWork
+from domain.users import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateTaskCommand:
+    """A partial update: None (KEEP for the fields where None means 'clear') leaves a field alone."""
+
+    actor: Actor
+    task_id: UUID
+    expected_version: int | None = None
+    title: str | None = None
+    description: str | None = None
+    status: TaskStatus | None = None
+    priority: Priority | None = None
+    assignee_id: UUID | Keep | None = KEEP
+    due_date: date | Keep | None = KEEP
+    tag_ids: frozenset[UUID] | None = None
+
+
+class UpdateTask:
+    """Change a task's fields, status, assignee or tag set.
+
+    Rules: the task must be visible to the actor (else 'not found'), who must be able to write in
+    its project (viewers are refused); status changes follow the workflow table, setting
+    completed_at on done and clearing it on reopening; a new assignee must be a member of the
+    project; the tag set must hold only the project's tags; a stale expected version is refused;
+    a request that changes nothing leaves the version as it is.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, command: UpdateTaskCommand) -> TaskSummary:
+        async with self._uow:
+            task, access = await load_visible_task(self._uow, command.actor, command.task_id)
+            ensure_can_write(access)
+            ensure_version(task.version, command.expected_version)
+            if not isinstance(command.assignee_id, Keep) and command.assignee_id != task.assignee_id:
+                await ensure_assignable(self._uow, task.project_id, command.assignee_id)
+            if command.tag_ids is not None:
+                await ensure_project_tags(self._uow, task.project_id, command.tag_ids)
+            changes = TaskChanges(
+                title=command.title,
+                description=command.description,
+                status=command.status,
+                priority=command.priority,
+                assignee_id=command.assignee_id,
+                due_date=command.due_date,
+                tag_ids=command.tag_ids,
+            )
+            if task.apply(changes, self._clock.now()):
+                await self._uow.tasks.update(task)
+            summary = await self._uow.tasks.get_summary(task.id)
+        if summary is None:
+            raise NotFound("task not found")
+        return summary
