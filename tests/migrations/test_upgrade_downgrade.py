@@ -1,125 +1,553 @@
-"""Migrations build the schema the service needs, take it all away again, and rebuild it."""
+"""Migrations build the schema one revision at a time, take it away one at a time, and rebuild it.
 
-from datetime import UTC, datetime
+The expected tables below are written out by hand as each database describes them, not derived from
+the models, so that this test and the drift test check the migrations from two independent sides.
+"""
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from itertools import product
+from string import ascii_uppercase
 from typing import Any
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
 
 from adapters.persistence.sqlalchemy import migrations
 from domain.ids import new_id
-from tests.migrations.schema import IndexShape, TableShape, table_names, table_shape
-
-# The users table as each database describes it: written out by hand, not derived from the models,
-# so that this test and the drift test check the migration from two independent sides.
-USERS_COLUMN_TYPES = {
-    "sqlite": {
-        "id": "CHAR(32)",
-        "email": "VARCHAR(254)",
-        "full_name": "VARCHAR(200)",
-        "password_hash": "VARCHAR(255)",
-        "role": "VARCHAR(6)",
-        "is_active": "BOOLEAN",
-        "is_deleted": "BOOLEAN",
-        "created_at": "DATETIME",
-        "updated_at": "DATETIME",
-        "version": "INTEGER",
-    },
-    "postgresql": {
-        "id": "UUID",
-        "email": "VARCHAR(254)",
-        "full_name": "VARCHAR(200)",
-        "password_hash": "VARCHAR(255)",
-        "role": "VARCHAR(6)",
-        "is_active": "BOOLEAN",
-        "is_deleted": "BOOLEAN",
-        "created_at": "TIMESTAMP WITH TIME ZONE",
-        "updated_at": "TIMESTAMP WITH TIME ZONE",
-        "version": "INTEGER",
-    },
-}
-USERS_INDEXES = {
-    "uq_users_email_active": IndexShape(columns=("email",), unique=True, where="NOT is_deleted"),
-    "ix_users_created_at_id": IndexShape(columns=("created_at", "id"), unique=False, where=None),
-}
-
-# Written with plain columns rather than the model, whose Enum would refuse an unknown role
-# before the database could.
-users = sa.table(
-    "users",
-    sa.column("id", sa.Uuid()),
-    sa.column("email", sa.String()),
-    sa.column("full_name", sa.String()),
-    sa.column("password_hash", sa.String()),
-    sa.column("role", sa.String()),
-    sa.column("is_active", sa.Boolean()),
-    sa.column("is_deleted", sa.Boolean()),
-    sa.column("created_at", sa.DateTime(timezone=True)),
-    sa.column("updated_at", sa.DateTime(timezone=True)),
-    sa.column("version", sa.Integer()),
+from tests.factories import unique_email
+from tests.migrations.schema import (
+    ForeignKeyShape,
+    IndexShape,
+    TableShape,
+    table_names,
+    table_shape,
 )
 
 
-def user_row(email: str, *, role: str = "member", is_deleted: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Spelled:
+    """A column type the two databases spell differently."""
+
+    sqlite: str
+    postgresql: str
+
+    def on(self, dialect: str) -> str:
+        return {"sqlite": self.sqlite, "postgresql": self.postgresql}[dialect]
+
+
+UUID_TYPE = Spelled(sqlite="CHAR(32)", postgresql="UUID")
+TIMESTAMP = Spelled(sqlite="DATETIME", postgresql="TIMESTAMP WITH TIME ZONE")
+NULL, NOT_NULL = True, False
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedTable:
+    columns: dict[str, tuple[str | Spelled, bool]]  # name: (type, nullable)
+    primary_key: tuple[str, ...]
+    foreign_keys: dict[str, ForeignKeyShape] = field(default_factory=dict)
+    unique_constraints: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    indexes: dict[str, IndexShape] = field(default_factory=dict)
+    check_constraints: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def on(self, dialect: str) -> TableShape:
+        return TableShape(
+            dialect=dialect,
+            columns={
+                name: (type_ if isinstance(type_, str) else type_.on(dialect), nullable)
+                for name, (type_, nullable) in self.columns.items()
+            },
+            primary_key=self.primary_key,
+            foreign_keys=self.foreign_keys,
+            unique_constraints=self.unique_constraints,
+            indexes=self.indexes,
+            check_constraints=self.check_constraints,
+        )
+
+
+def index(*columns: str, unique: bool = False, where: str | None = None) -> IndexShape:
+    return IndexShape(columns=columns, unique=unique, where=where)
+
+
+def references(column: str, target: str, *, on_delete: str | None = None) -> ForeignKeyShape:
+    return ForeignKeyShape(columns=(column,), references=target, on_delete=on_delete)
+
+
+USERS = ExpectedTable(
+    columns={
+        "id": (UUID_TYPE, NOT_NULL),
+        "email": ("VARCHAR(254)", NOT_NULL),
+        "full_name": ("VARCHAR(200)", NOT_NULL),
+        "password_hash": ("VARCHAR(255)", NOT_NULL),
+        "role": ("VARCHAR(6)", NOT_NULL),
+        "is_active": ("BOOLEAN", NOT_NULL),
+        "is_deleted": ("BOOLEAN", NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "updated_at": (TIMESTAMP, NOT_NULL),
+        "version": ("INTEGER", NOT_NULL),
+    },
+    primary_key=("id",),
+    indexes={
+        "uq_users_email_active": index("email", unique=True, where="NOT is_deleted"),
+        "ix_users_created_at_id": index("created_at", "id"),
+    },
+    check_constraints={"ck_users_user_role": frozenset({"admin", "member"})},
+)
+
+PROJECTS = ExpectedTable(
+    columns={
+        "id": (UUID_TYPE, NOT_NULL),
+        "key": ("VARCHAR(10)", NOT_NULL),
+        "name": ("VARCHAR(200)", NOT_NULL),
+        "name_folded": ("TEXT", NOT_NULL),
+        "description": ("TEXT", NOT_NULL),
+        "task_counter": ("INTEGER", NOT_NULL),
+        "is_deleted": ("BOOLEAN", NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "updated_at": (TIMESTAMP, NOT_NULL),
+        "version": ("INTEGER", NOT_NULL),
+    },
+    primary_key=("id",),
+    indexes={
+        "uq_projects_key_active": index("key", unique=True, where="NOT is_deleted"),
+        "ix_projects_created_at_id": index("created_at", "id"),
+    },
+)
+
+PROJECT_MEMBERS = ExpectedTable(
+    columns={
+        "project_id": (UUID_TYPE, NOT_NULL),
+        "user_id": (UUID_TYPE, NOT_NULL),
+        "role": ("VARCHAR(11)", NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "updated_at": (TIMESTAMP, NOT_NULL),
+    },
+    primary_key=("project_id", "user_id"),
+    foreign_keys={
+        "fk_project_members_project_id_projects": references("project_id", "projects(id)"),
+        "fk_project_members_user_id_users": references("user_id", "users(id)"),
+    },
+    # project_id leads the primary key; user_id needs an index of its own.
+    indexes={"ix_project_members_user_id": index("user_id")},
+    check_constraints={
+        "ck_project_members_member_role": frozenset({"manager", "contributor", "viewer"}),
+    },
+)
+
+TAGS = ExpectedTable(
+    columns={
+        "id": (UUID_TYPE, NOT_NULL),
+        "project_id": (UUID_TYPE, NOT_NULL),
+        "name": ("VARCHAR(50)", NOT_NULL),
+        "name_key": ("TEXT", NOT_NULL),
+        "color": ("VARCHAR(7)", NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "updated_at": (TIMESTAMP, NOT_NULL),
+    },
+    primary_key=("id",),
+    foreign_keys={"fk_tags_project_id_projects": references("project_id", "projects(id)")},
+    unique_constraints={"uq_tags_project_id_name_key": ("project_id", "name_key")},
+)
+
+TASKS = ExpectedTable(
+    columns={
+        "id": (UUID_TYPE, NOT_NULL),
+        "project_id": (UUID_TYPE, NOT_NULL),
+        "number": ("INTEGER", NOT_NULL),
+        "title": ("VARCHAR(200)", NOT_NULL),
+        "title_folded": ("TEXT", NOT_NULL),
+        "description": ("TEXT", NOT_NULL),
+        "status": ("VARCHAR(11)", NOT_NULL),
+        "priority": ("VARCHAR(6)", NOT_NULL),
+        "assignee_id": (UUID_TYPE, NULL),
+        "reporter_id": (UUID_TYPE, NOT_NULL),
+        "due_date": ("DATE", NULL),
+        "completed_at": (TIMESTAMP, NULL),
+        "is_deleted": ("BOOLEAN", NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "updated_at": (TIMESTAMP, NOT_NULL),
+        "version": ("INTEGER", NOT_NULL),
+    },
+    primary_key=("id",),
+    foreign_keys={
+        "fk_tasks_project_id_projects": references("project_id", "projects(id)"),
+        "fk_tasks_assignee_id_users": references("assignee_id", "users(id)"),
+        "fk_tasks_reporter_id_users": references("reporter_id", "users(id)"),
+    },
+    unique_constraints={"uq_tasks_project_id_number": ("project_id", "number")},
+    indexes={
+        "ix_tasks_assignee_id": index("assignee_id"),
+        "ix_tasks_reporter_id": index("reporter_id"),
+        "ix_tasks_project_id_status": index("project_id", "status"),
+        "ix_tasks_project_id_priority": index("project_id", "priority"),
+        "ix_tasks_project_id_created_at_id": index("project_id", "created_at", "id"),
+        "ix_tasks_created_at_id": index("created_at", "id"),
+        "ix_tasks_due_date": index("due_date"),
+    },
+    check_constraints={
+        "ck_tasks_task_status": frozenset({"todo", "in_progress", "blocked", "done", "cancelled"}),
+        "ck_tasks_task_priority": frozenset({"low", "medium", "high", "urgent"}),
+    },
+)
+
+TASK_TAGS = ExpectedTable(
+    columns={"task_id": (UUID_TYPE, NOT_NULL), "tag_id": (UUID_TYPE, NOT_NULL)},
+    primary_key=("task_id", "tag_id"),
+    foreign_keys={
+        "fk_task_tags_task_id_tasks": references("task_id", "tasks(id)", on_delete="CASCADE"),
+        "fk_task_tags_tag_id_tags": references("tag_id", "tags(id)", on_delete="CASCADE"),
+    },
+    indexes={"ix_task_tags_tag_id": index("tag_id")},
+)
+
+COMMENTS = ExpectedTable(
+    columns={
+        "id": (UUID_TYPE, NOT_NULL),
+        "task_id": (UUID_TYPE, NOT_NULL),
+        "author_id": (UUID_TYPE, NOT_NULL),
+        "body": ("TEXT", NOT_NULL),
+        "is_deleted": ("BOOLEAN", NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "updated_at": (TIMESTAMP, NOT_NULL),
+        "version": ("INTEGER", NOT_NULL),
+    },
+    primary_key=("id",),
+    foreign_keys={
+        "fk_comments_task_id_tasks": references("task_id", "tasks(id)"),
+        "fk_comments_author_id_users": references("author_id", "users(id)"),
+    },
+    indexes={
+        "ix_comments_author_id": index("author_id"),
+        "ix_comments_task_id_created_at_id": index("task_id", "created_at", "id"),
+    },
+)
+
+
+# Rows are written with plain columns typed after their values rather than with the models, whose
+# Enums would refuse an unknown status before the database could.
+Row = dict[str, Any]
+PROJECT_KEYS = ("".join(letters) for letters in product(ascii_uppercase, repeat=4))
+
+
+def column_type(value: object) -> sa.types.TypeEngine[Any]:
+    if isinstance(value, bool):
+        return sa.Boolean()
+    if isinstance(value, UUID):
+        return sa.Uuid()
+    if isinstance(value, datetime):
+        return sa.DateTime(timezone=True)
+    if isinstance(value, date):
+        return sa.Date()
+    if isinstance(value, int):
+        return sa.Integer()
+    if isinstance(value, str):
+        return sa.String()
+    return sa.types.NullType()
+
+
+def plain_table(name: str, values: Row) -> sa.TableClause:
+    return sa.table(name, *(sa.column(column, column_type(value)) for column, value in values.items()))
+
+
+async def insert(engine: AsyncEngine, table: str, row: Row) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(sa.insert(plain_table(table, row)).values(row))
+
+
+async def delete(engine: AsyncEngine, table: str, **where: object) -> None:
+    clause = plain_table(table, where)
+    async with engine.begin() as connection:
+        await connection.execute(sa.delete(clause).where(*(clause.c[k] == v for k, v in where.items())))
+
+
+async def count(engine: AsyncEngine, table: str, **where: object) -> int:
+    clause = plain_table(table, where)
+    query = sa.select(sa.func.count()).select_from(clause)
+    async with engine.connect() as connection:
+        return int(await connection.scalar(query.where(*(clause.c[k] == v for k, v in where.items()))) or 0)
+
+
+def stamps() -> Row:
     now = datetime.now(UTC)
+    return {"created_at": now, "updated_at": now}
+
+
+def user_row(*, email: str | None = None, role: str = "member", is_deleted: bool = False) -> Row:
     return {
         "id": new_id(),
-        "email": email,
+        "email": email or unique_email(),
         "full_name": "Ada Lovelace",
         "password_hash": "not-a-real-hash",
         "role": role,
         "is_active": True,
         "is_deleted": is_deleted,
-        "created_at": now,
-        "updated_at": now,
+        **stamps(),
         "version": 1,
     }
 
 
-async def insert(engine: AsyncEngine, row: dict[str, Any]) -> None:
-    async with engine.begin() as connection:
-        await connection.execute(sa.insert(users).values(row))
+def project_row(*, key: str | None = None, is_deleted: bool = False) -> Row:
+    return {
+        "id": new_id(),
+        "key": key or next(PROJECT_KEYS),
+        "name": "Operations",
+        "name_folded": "operations",
+        "description": "",
+        "task_counter": 0,
+        "is_deleted": is_deleted,
+        **stamps(),
+        "version": 1,
+    }
 
 
-async def assert_users_table_at_head(database_url: str) -> None:
-    assert await table_names(database_url) == {"alembic_version", "users"}
-    assert await migrations.current_revision(database_url) == migrations.head_revision()
+def member_row(project_id: UUID, user_id: UUID, *, role: str = "manager") -> Row:
+    return {"project_id": project_id, "user_id": user_id, "role": role, **stamps()}
 
-    shape: TableShape = await table_shape(database_url, "users")
-    expected_types = USERS_COLUMN_TYPES[shape.dialect]
-    assert shape.columns == {name: (type_, False) for name, type_ in expected_types.items()}
-    assert shape.primary_key == ("id",)
-    assert shape.indexes == USERS_INDEXES
-    assert shape.check_constraints == {"ck_users_user_role"}
 
-    engine = create_async_engine(database_url, poolclass=NullPool)
+def tag_row(project_id: UUID, name: str) -> Row:
+    return {
+        "id": new_id(),
+        "project_id": project_id,
+        "name": name,
+        "name_key": name.casefold(),
+        "color": "#1e90ff",
+        **stamps(),
+    }
+
+
+def task_row(
+    project_id: UUID,
+    reporter_id: UUID,
+    *,
+    number: int,
+    status: str = "todo",
+    priority: str = "medium",
+    assignee_id: UUID | None = None,
+    is_deleted: bool = False,
+) -> Row:
+    return {
+        "id": new_id(),
+        "project_id": project_id,
+        "number": number,
+        "title": "Rotate the keys",
+        "title_folded": "rotate the keys",
+        "description": "",
+        "status": status,
+        "priority": priority,
+        "assignee_id": assignee_id,
+        "reporter_id": reporter_id,
+        "due_date": date(2026, 12, 24),
+        "completed_at": None,
+        "is_deleted": is_deleted,
+        **stamps(),
+        "version": 1,
+    }
+
+
+def comment_row(task_id: UUID, author_id: UUID) -> Row:
+    return {
+        "id": new_id(),
+        "task_id": task_id,
+        "author_id": author_id,
+        "body": "Done on staging.",
+        "is_deleted": False,
+        **stamps(),
+        "version": 1,
+    }
+
+
+# What each revision's tables accept and refuse.
+FOREIGN_KEY_FAILED = "FOREIGN KEY constraint failed"
+
+
+def unique_failed(table: str, *columns: str) -> str:
+    return "UNIQUE constraint failed: " + ", ".join(f"{table}.{column}" for column in columns)
+
+
+def refused(constraint: str, *, sqlite_says: str | None = None) -> pytest.RaisesExc[IntegrityError]:
+    """The database refuses the write. PostgreSQL names the constraint; SQLite names a CHECK but
+    describes a UNIQUE constraint by its columns and a foreign key not at all."""
+    alternatives = [constraint] if sqlite_says is None else [constraint, sqlite_says]
+    return pytest.raises(IntegrityError, match="|".join(map(re.escape, alternatives)))
+
+
+async def users_keep_their_rules(engine: AsyncEngine) -> None:
+    email = unique_email()
+    await insert(engine, "users", user_row(email=email, role="admin"))
+    await insert(engine, "users", user_row(role="member"))
+    with refused("ck_users_user_role"):
+        await insert(engine, "users", user_row(role="owner"))
+    # Unique among live users only: a deleted user's email may be taken again, a live one's not.
+    await insert(engine, "users", user_row(email=email, is_deleted=True))
+    with refused("uq_users_email_active", sqlite_says=unique_failed("users", "email")):
+        await insert(engine, "users", user_row(email=email))
+
+
+async def projects_and_members_keep_their_rules(engine: AsyncEngine) -> None:
+    user = user_row()
+    await insert(engine, "users", user)
+
+    # A deleted project's key may be used again (even twice), a live one's may not.
+    key = next(PROJECT_KEYS)
+    await insert(engine, "projects", project_row(key=key, is_deleted=True))
+    await insert(engine, "projects", project_row(key=key, is_deleted=True))
+    project = project_row(key=key)
+    await insert(engine, "projects", project)
+    with refused("uq_projects_key_active", sqlite_says=unique_failed("projects", "key")):
+        await insert(engine, "projects", project_row(key=key))
+
+    await insert(engine, "project_members", member_row(project["id"], user["id"], role="viewer"))
+    with refused("pk_project_members", sqlite_says=unique_failed("project_members", "project_id", "user_id")):
+        await insert(engine, "project_members", member_row(project["id"], user["id"], role="manager"))
+    other = user_row()
+    await insert(engine, "users", other)
+    with refused("ck_project_members_member_role"):
+        await insert(engine, "project_members", member_row(project["id"], other["id"], role="owner"))
+    with refused("fk_project_members_project_id_projects", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(engine, "project_members", member_row(new_id(), other["id"]))
+    with refused("fk_project_members_user_id_users", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(engine, "project_members", member_row(project["id"], new_id()))
+
+
+async def tasks_and_tags_keep_their_rules(engine: AsyncEngine) -> None:
+    reporter, ops, web = user_row(), project_row(), project_row()
+    await insert(engine, "users", reporter)
+    await insert(engine, "projects", ops)
+    await insert(engine, "projects", web)
+
+    # A task number is never handed out twice in a project, not even after its task was deleted.
+    await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=1, is_deleted=True))
+    with refused("uq_tasks_project_id_number", sqlite_says=unique_failed("tasks", "project_id", "number")):
+        await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=1))
+    ops_task = task_row(ops["id"], reporter["id"], number=2, status="done", priority="urgent")
+    web_task = task_row(web["id"], reporter["id"], number=1, assignee_id=reporter["id"])
+    await insert(engine, "tasks", ops_task)
+    await insert(engine, "tasks", web_task)
+    with refused("ck_tasks_task_status"):
+        await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=3, status="archived"))
+    with refused("ck_tasks_task_priority"):
+        await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=3, priority="asap"))
+    with refused("fk_tasks_project_id_projects", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(engine, "tasks", task_row(new_id(), reporter["id"], number=1))
+    with refused("fk_tasks_assignee_id_users", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=3, assignee_id=new_id()))
+
+    # Tag names are unique per project, compared by their folded key.
+    ops_bug, web_bug = tag_row(ops["id"], "Bug"), tag_row(web["id"], "Bug")
+    await insert(engine, "tags", ops_bug)
+    await insert(engine, "tags", web_bug)
+    with refused("uq_tags_project_id_name_key", sqlite_says=unique_failed("tags", "project_id", "name_key")):
+        await insert(engine, "tags", tag_row(ops["id"], "BUG"))
+    with refused("fk_tags_project_id_projects", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(engine, "tags", tag_row(new_id(), "Bug"))
+
+    await insert(engine, "task_tags", {"task_id": ops_task["id"], "tag_id": ops_bug["id"]})
+    await insert(engine, "task_tags", {"task_id": web_task["id"], "tag_id": web_bug["id"]})
+    with refused("fk_task_tags_tag_id_tags", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(engine, "task_tags", {"task_id": ops_task["id"], "tag_id": new_id()})
+    # Deleting a tag takes it off its tasks, deleting a task drops its tags, and nothing else goes.
+    await delete(engine, "tags", id=ops_bug["id"])
+    assert await count(engine, "task_tags", task_id=ops_task["id"]) == 0
+    assert await count(engine, "task_tags", task_id=web_task["id"]) == 1
+    await delete(engine, "tasks", id=web_task["id"])
+    assert await count(engine, "task_tags", tag_id=web_bug["id"]) == 0
+    assert await count(engine, "tags", id=web_bug["id"]) == 1
+
+
+async def comments_keep_their_rules(engine: AsyncEngine) -> None:
+    author, project = user_row(), project_row()
+    await insert(engine, "users", author)
+    await insert(engine, "projects", project)
+    task = task_row(project["id"], author["id"], number=1)
+    await insert(engine, "tasks", task)
+
+    await insert(engine, "comments", comment_row(task["id"], author["id"]))
+    assert await count(engine, "comments", task_id=task["id"]) == 1
+    with refused("fk_comments_task_id_tasks", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(engine, "comments", comment_row(new_id(), author["id"]))
+    with refused("fk_comments_author_id_users", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(engine, "comments", comment_row(task["id"], new_id()))
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    id: str
+    adds: dict[str, ExpectedTable]
+    keeps_its_rules: Callable[[AsyncEngine], Awaitable[None]]
+
+
+REVISIONS = (
+    Revision("001", {"users": USERS}, users_keep_their_rules),
+    Revision(
+        "002",
+        {"projects": PROJECTS, "project_members": PROJECT_MEMBERS},
+        projects_and_members_keep_their_rules,
+    ),
+    Revision("003", {"tags": TAGS, "tasks": TASKS, "task_tags": TASK_TAGS}, tasks_and_tags_keep_their_rules),
+    Revision("004", {"comments": COMMENTS}, comments_keep_their_rules),
+)
+
+
+@asynccontextmanager
+async def engine_enforcing_foreign_keys(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection turns them on."""
+    engine = create_async_engine(database_url)
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine.sync_engine, "connect")
+        def enforce_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.close()
+
     try:
-        await insert(engine, user_row("ada@example.com", role="admin"))
-        await insert(engine, user_row("bob@example.com", role="member"))
-        with pytest.raises(IntegrityError, match="ck_users_user_role"):
-            await insert(engine, user_row("eve@example.com", role="owner"))
-        # Unique among live users only: a deleted user's email may be taken again, a live one's not.
-        await insert(engine, user_row("ada@example.com", is_deleted=True))
-        with pytest.raises(
-            IntegrityError, match=r"uq_users_email_active|UNIQUE constraint failed: users\.email"
-        ):
-            await insert(engine, user_row("ada@example.com"))
+        yield engine
     finally:
         await engine.dispose()
 
 
-async def test_migrations_build_the_schema_remove_it_and_build_it_again(database_url: str) -> None:
+async def assert_at_revision(database_url: str, position: int) -> None:
+    """Exactly the tables of the revisions up to REVISIONS[position] exist (position -1: none)."""
+    expected = {"alembic_version"}.union(*(revision.adds for revision in REVISIONS[: position + 1]))
+    assert await table_names(database_url) == expected
+    current = REVISIONS[position].id if position >= 0 else None
+    assert await migrations.current_revision(database_url) == current
+
+
+async def assert_tables_and_rules(database_url: str, revision: Revision) -> None:
+    for table, expected in revision.adds.items():
+        shape = await table_shape(database_url, table)
+        assert shape == expected.on(shape.dialect), table
+    async with engine_enforcing_foreign_keys(database_url) as engine:
+        await revision.keeps_its_rules(engine)
+
+
+def test_every_revision_has_its_expected_tables_here() -> None:
+    # A new migration needs a Revision above, or the walk below would never look at its tables.
+    assert [entry.split(":")[0] for entry in migrations.history()] == [rev.id for rev in REVISIONS]
+
+
+async def test_migrations_build_the_schema_step_by_step_remove_it_and_build_it_again(
+    database_url: str,
+) -> None:
     assert await table_names(database_url) == set()
 
-    await migrations.upgrade(database_url)
-    await assert_users_table_at_head(database_url)
+    for position, revision in enumerate(REVISIONS):
+        await migrations.upgrade(database_url, revision.id)
+        await assert_at_revision(database_url, position)
+        await assert_tables_and_rules(database_url, revision)
 
-    await migrations.downgrade(database_url, "base")
-    assert await table_names(database_url) == {"alembic_version"}
-    assert await migrations.current_revision(database_url) is None
+    for position in reversed(range(len(REVISIONS))):
+        await migrations.downgrade(database_url, REVISIONS[position - 1].id if position > 0 else "base")
+        await assert_at_revision(database_url, position - 1)
 
     await migrations.upgrade(database_url)
-    await assert_users_table_at_head(database_url)
+    await assert_at_revision(database_url, len(REVISIONS) - 1)
+    for revision in REVISIONS:
+        await assert_tables_and_rules(database_url, revision)

@@ -1,0 +1,91 @@
+"""polyfactory factories for the work a project tracks: projects, members, tags, tasks, comments."""
+
+from datetime import date, timedelta
+from uuid import UUID
+
+from polyfactory import Use
+from polyfactory.factories import DataclassFactory
+
+from domain.comments import Comment
+from domain.ids import new_id
+from domain.projects import MemberRole, Project, ProjectMember, Tag
+from domain.tasks import Priority, Task, TaskStatus
+from tests.factories import utc_instant
+
+_random = DataclassFactory.__random__
+_faker = DataclassFactory.__faker__
+
+
+def project_key() -> str:
+    """2 to 10 letters A-Z; random enough that two live projects in one test rarely share one."""
+    return "".join(_random.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ", k=_random.randint(4, 10)))
+
+
+def sentence(max_chars: int) -> str:
+    return str(_faker.sentence(nb_words=6))[:max_chars].strip()
+
+
+def tag_color() -> str:
+    return f"#{_random.randrange(0x1000000):06x}"
+
+
+def future_date() -> date:
+    return date(2026, 1, 1) + timedelta(days=_random.randint(0, 400))
+
+
+class ProjectFactory(DataclassFactory[Project]):
+    id = Use(new_id)
+    key = Use(project_key)
+    name = Use(lambda: sentence(200))
+    description = Use(lambda: str(_faker.paragraph()))
+    is_deleted = False
+    created_at = Use(utc_instant)
+    updated_at = Use(utc_instant)
+    version = 1
+
+
+class ProjectMemberFactory(DataclassFactory[ProjectMember]):
+    project_id = Use(new_id)
+    user_id = Use(new_id)
+    role = MemberRole.CONTRIBUTOR
+    created_at = Use(utc_instant)
+    updated_at = Use(utc_instant)
+
+
+class TagFactory(DataclassFactory[Tag]):
+    id = Use(new_id)
+    project_id = Use(new_id)
+    name = Use(lambda: str(_faker.word()))
+    color = Use(tag_color)
+    created_at = Use(utc_instant)
+    updated_at = Use(utc_instant)
+
+
+class TaskFactory(DataclassFactory[Task]):
+    id = Use(new_id)
+    project_id = Use(new_id)
+    number = Use(lambda: _random.randint(1, 10_000))
+    title = Use(lambda: sentence(200))
+    description = Use(lambda: str(_faker.paragraph()))
+    status = TaskStatus.TODO
+    priority = Priority.MEDIUM
+    assignee_id = None
+    reporter_id = Use(new_id)
+    due_date = None
+    completed_at = None
+    tag_ids: frozenset[UUID] = frozenset()
+    is_deleted = False
+    created_at = Use(utc_instant)
+    updated_at = Use(utc_instant)
+    version = 1
+
+
+class CommentFactory(DataclassFactory[Comment]):
+    id = Use(new_id)
+    task_id = Use(new_id)
+    author_id = Use(new_id)
+    body = Use(lambda: str(_faker.paragraph()))
+    is_deleted = False
+    created_at = Use(utc_instant)
+    updated_at = Use(utc_instant)
+    version = 1
