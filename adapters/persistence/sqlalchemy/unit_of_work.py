@@ -3,11 +3,15 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from adapters.persistence.sqlalchemy.comments import SqlAlchemyCommentRepository
 from adapters.persistence.sqlalchemy.errors import to_domain_error
 from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
 from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
+from adapters.persistence.sqlalchemy.tasks import SqlAlchemyTaskRepository
 from adapters.persistence.sqlalchemy.users import SqlAlchemyUserRepository
+from domain.comments import CommentRepository
 from domain.projects import ProjectRepository, TagRepository
+from domain.tasks import TaskRepository
 from domain.users import UserRepository
 
 
@@ -23,6 +27,8 @@ class SqlAlchemyUnitOfWork:
         self.users: UserRepository = SqlAlchemyUserRepository(session)
         self.projects: ProjectRepository = SqlAlchemyProjectRepository(session)
         self.tags: TagRepository = SqlAlchemyTagRepository(session)
+        self.tasks: TaskRepository = SqlAlchemyTaskRepository(session)
+        self.comments: CommentRepository = SqlAlchemyCommentRepository(session)
 
     async def __aenter__(self) -> Self:
         self._transaction = self._session.begin()
