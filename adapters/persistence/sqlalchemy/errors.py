@@ -8,6 +8,12 @@ from domain.errors import Conflict, DomainError, StaleVersion
 # Constraint markers as PostgreSQL (index name) and SQLite (table.column) report them.
 _UNIQUE_VIOLATIONS: list[tuple[tuple[str, ...], str, str]] = [
     (("uq_users_email_active", "users.email"), "email", "a user with this email already exists"),
+    (("uq_projects_key_active", "projects.key"), "key", "a project with this key already exists"),
+    (
+        ("uq_tags_project_id_name_key", "tags.project_id, tags.name_key"),
+        "name",
+        "the project already has a tag with this name",
+    ),
 ]
 
 

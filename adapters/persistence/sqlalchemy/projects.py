@@ -3,10 +3,11 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import (
-    copy_member_onto_model,
     copy_project_onto_model,
     member_from_model,
     project_from_model,
@@ -83,7 +84,13 @@ class SqlAlchemyProjectRepository:
         return number
 
     async def get_member(self, project_id: UUID, user_id: UUID) -> ProjectMember | None:
-        model = await self._session.get(ProjectMemberModel, (project_id, user_id))
+        statement = (
+            select(ProjectMemberModel)
+            .where(ProjectMemberModel.project_id == project_id, ProjectMemberModel.user_id == user_id)
+            # save_member writes with a Core upsert, which leaves loaded objects as they were.
+            .execution_options(populate_existing=True)
+        )
+        model = await self._session.scalar(statement)
         return None if model is None else member_from_model(model)
 
     async def list_members(self, project_id: UUID) -> Sequence[MemberView]:
@@ -116,12 +123,22 @@ class SqlAlchemyProjectRepository:
         ]
 
     async def save_member(self, member: ProjectMember) -> None:
-        model = await self._session.get(ProjectMemberModel, (member.project_id, member.user_id))
-        if model is None:
-            model = ProjectMemberModel()
-            self._session.add(model)
-        copy_member_onto_model(member, model)
-        await self._session.flush()
+        # An upsert, so that two requests adding the same user at once both succeed (the later role
+        # wins) instead of one failing on the primary key, as they would not on the other adapters.
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(ProjectMemberModel).values(
+            project_id=member.project_id,
+            user_id=member.user_id,
+            role=member.role,
+            created_at=member.created_at,
+            updated_at=member.updated_at,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[ProjectMemberModel.project_id, ProjectMemberModel.user_id],
+            set_={"role": statement.excluded.role, "updated_at": statement.excluded.updated_at},
+        )
+        await self._session.execute(statement)
 
     async def remove_member(self, project_id: UUID, user_id: UUID) -> None:
         statement = delete(ProjectMemberModel).where(

@@ -81,7 +81,9 @@ async def test_key_of_a_deleted_project_can_be_used_again(
     await world.delete_project(project)
     creator = await world.user()
 
-    again = await create.execute(CreateProjectCommand(creator.as_actor(), key=project.key, name="Operations 2"))
+    again = await create.execute(
+        CreateProjectCommand(creator.as_actor(), key=project.key, name="Operations 2")
+    )
 
     assert again.key == project.key
     assert again.id != project.id
