@@ -4,11 +4,15 @@ Every helper commits in a unit of work of its own, so the code under test starts
 whichever adapter `uow_factory` makes.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
 from uuid import UUID
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.comments import Comment
 from domain.ids import new_id
@@ -20,6 +24,8 @@ from domain.users import User, UserRole
 from tests.factories import UserFactory
 
 T0 = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
+NO_FILTERS = TaskFilters()
+WHOLE_PAGE = PageRequest(limit=MAX_LIMIT)
 _keys = count(1)
 
 
@@ -38,6 +44,9 @@ class World:
     def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
         self._uow_factory = uow_factory
         self._ticks = count(1)
+
+    def uow(self) -> UnitOfWork:
+        return self._uow_factory()
 
     def now(self) -> datetime:
         return T0 + timedelta(seconds=next(self._ticks))
@@ -73,7 +82,9 @@ class World:
             )
         return project
 
-    async def member(self, project: Project, role: MemberRole = MemberRole.CONTRIBUTOR, **fields: Any) -> User:
+    async def member(
+        self, project: Project, role: MemberRole = MemberRole.CONTRIBUTOR, **fields: Any
+    ) -> User:
         """A new user who is a member of the project in `role`."""
         user = await self.user(**fields)
         await self.join(project, user, role)
@@ -83,7 +94,9 @@ class World:
         now = self.now()
         async with self._uow_factory() as uow:
             await uow.projects.save_member(
-                ProjectMember(project_id=project.id, user_id=user.id, role=role, created_at=now, updated_at=now)
+                ProjectMember(
+                    project_id=project.id, user_id=user.id, role=role, created_at=now, updated_at=now
+                )
             )
 
     async def tag(self, project: Project, name: str, color: str = "#1e90ff") -> Tag:
@@ -155,6 +168,20 @@ class World:
             stored.restore(self.now())
             await uow.projects.restore(stored)
 
+    async def delete_task(self, task: Task) -> None:
+        async with self._uow_factory() as uow:
+            stored = await uow.tasks.get_by_id(task.id)
+            assert stored is not None
+            stored.delete(self.now())
+            await uow.tasks.soft_delete(stored)
+
+    async def restore_task(self, task: Task) -> None:
+        async with self._uow_factory() as uow:
+            stored = await uow.tasks.get_by_id(task.id, include_deleted=True)
+            assert stored is not None
+            stored.restore(self.now())
+            await uow.tasks.restore(stored)
+
     async def delete_tag(self, tag: Tag) -> None:
         async with self._uow_factory() as uow:
             await uow.tags.delete(tag.id)
@@ -170,15 +197,31 @@ class World:
 
     async def page(
         self,
-        filters: TaskFilters = TaskFilters(),
+        filters: TaskFilters = NO_FILTERS,
         sort: Sequence[SortKey] = DEFAULT_TASK_SORT,
-        page: PageRequest = PageRequest(limit=MAX_LIMIT),
+        page: PageRequest = WHOLE_PAGE,
     ) -> tuple[list[UUID], int]:
         """The task ids on one page of the list, in order, and the total."""
         async with self._uow_factory() as uow:
             items, total = await uow.tasks.list(filters, sort, page)
         return [summary.task.id for summary in items], total
 
-    async def ids(self, filters: TaskFilters = TaskFilters()) -> set[UUID]:
+    async def ids(self, filters: TaskFilters = NO_FILTERS) -> set[UUID]:
         ids, _total = await self.page(filters)
         return set(ids)
+
+
+@contextmanager
+def counting_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every query the engine sends while the block runs (SQLite's BEGIN IMMEDIATE is not one)."""
+    statements: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)

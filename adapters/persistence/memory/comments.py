@@ -1,15 +1,18 @@
 from collections.abc import Sequence
 from uuid import UUID
 
+from adapters.persistence.memory.projects import PROJECTS
 from adapters.persistence.memory.store import MemoryStore
+from adapters.persistence.memory.tasks import TASKS
 from domain.comments import Comment, CommentView
-from domain.errors import StaleVersion
+from domain.errors import Conflict, StaleVersion
 from domain.paging import PageRequest
 from domain.projects import Project
 from domain.tasks import Task
 from domain.users import User, UserRef
 
-_TABLE = "comments"
+COMMENTS = "comments"
+_USERS = "users"
 
 
 class InMemoryCommentRepository:
@@ -19,10 +22,16 @@ class InMemoryCommentRepository:
         self._store = store
 
     async def create(self, comment: Comment) -> None:
-        self._store.put(_TABLE, comment.id, comment)
+        # Mirrors the foreign keys of comments.
+        if (
+            self._store.get(TASKS, comment.task_id) is None
+            or self._store.get(_USERS, comment.author_id) is None
+        ):
+            raise Conflict("the change conflicts with existing data")
+        self._store.put(COMMENTS, comment.id, comment)
 
     async def get_by_id(self, comment_id: UUID) -> Comment | None:
-        comment: Comment | None = self._store.get(_TABLE, comment_id)
+        comment: Comment | None = self._store.get(COMMENTS, comment_id)
         if comment is None or comment.is_deleted or not self._task_is_live(comment.task_id):
             return None
         return comment
@@ -49,22 +58,22 @@ class InMemoryCommentRepository:
     def _live_comments_of(self, task_id: UUID) -> list[Comment]:
         if not self._task_is_live(task_id):
             return []
-        return [c for c in self._store.rows(_TABLE) if c.task_id == task_id and not c.is_deleted]
+        return [c for c in self._store.rows(COMMENTS) if c.task_id == task_id and not c.is_deleted]
 
     def _task_is_live(self, task_id: UUID) -> bool:
-        task: Task | None = self._store.get("tasks", task_id)
+        task: Task | None = self._store.get(TASKS, task_id)
         if task is None or task.is_deleted:
             return False
-        project: Project | None = self._store.get("projects", task.project_id)
+        project: Project | None = self._store.get(PROJECTS, task.project_id)
         return project is not None and not project.is_deleted
 
     def _view(self, comment: Comment) -> CommentView:
-        author: User | None = self._store.get("users", comment.author_id)
+        author: User | None = self._store.get(_USERS, comment.author_id)
         assert author is not None, "comments.author_id references users"
         return CommentView(comment=comment, author=UserRef(id=author.id, full_name=author.full_name))
 
     def _save(self, comment: Comment) -> None:
-        stored: Comment | None = self._store.get(_TABLE, comment.id)
+        stored: Comment | None = self._store.get(COMMENTS, comment.id)
         if stored is None or stored.version != comment.version - 1:
             raise StaleVersion("the comment was changed by another request")
-        self._store.put(_TABLE, comment.id, comment)
+        self._store.put(COMMENTS, comment.id, comment)

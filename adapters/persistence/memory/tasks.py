@@ -3,14 +3,18 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from adapters.persistence.memory.projects import MEMBERS, PROJECTS
 from adapters.persistence.memory.store import MemoryStore
+from adapters.persistence.memory.tags import TAGS
 from domain.errors import Conflict, StaleVersion
 from domain.paging import PageRequest, SortKey
 from domain.projects import Project, Tag, tag_name_key
 from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskSummary, rank
 from domain.users import User, UserRef
 
-_TABLE = "tasks"
+TASKS = "tasks"
+_USERS = "users"
+_COMMENTS = "comments"
 _NO_DATE = date.min
 
 
@@ -25,14 +29,20 @@ class InMemoryTaskRepository:
         self._store = store
 
     async def create(self, task: Task) -> None:
-        # Mirrors the unique constraint on (project_id, number).
-        for other in self._store.rows(_TABLE):
+        # Mirrors the foreign keys of tasks and task_tags, and the unique (project_id, number).
+        references = [(PROJECTS, task.project_id), (_USERS, task.reporter_id)]
+        if task.assignee_id is not None:
+            references.append((_USERS, task.assignee_id))
+        references.extend((TAGS, tag_id) for tag_id in task.tag_ids)
+        if any(self._store.get(table, key) is None for table, key in references):
+            raise Conflict("the change conflicts with existing data")
+        for other in self._store.rows(TASKS):
             if other.project_id == task.project_id and other.number == task.number:
-                raise Conflict("a task with this number already exists in the project")
-        self._store.put(_TABLE, task.id, task)
+                raise Conflict("the change conflicts with existing data")
+        self._store.put(TASKS, task.id, task)
 
     async def get_by_id(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:
-        task: Task | None = self._store.get(_TABLE, task_id)
+        task: Task | None = self._store.get(TASKS, task_id)
         if task is None or not self._visible(task, include_deleted=include_deleted):
             return None
         return task
@@ -40,11 +50,11 @@ class InMemoryTaskRepository:
     async def find_id_by_key(self, project_key: str, number: int) -> UUID | None:
         project_ids = {
             project.id
-            for project in self._store.rows("projects")
+            for project in self._store.rows(PROJECTS)
             if project.key == project_key and not project.is_deleted
         }
         return next(
-            (t.id for t in self._store.rows(_TABLE) if t.project_id in project_ids and t.number == number),
+            (t.id for t in self._store.rows(TASKS) if t.project_id in project_ids and t.number == number),
             None,
         )
 
@@ -62,7 +72,7 @@ class InMemoryTaskRepository:
         wanted_tags = {tag_name_key(name) for name in filters.tag_names}
         needle = None if filters.text is None else filters.text.casefold()
         matching: list[TaskSummary] = []
-        for task in self._store.rows(_TABLE):
+        for task in self._store.rows(TASKS):
             project = joiner.projects.get(task.project_id)
             if project is None or project.is_deleted:
                 continue
@@ -91,38 +101,36 @@ class InMemoryTaskRepository:
     async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
         return sum(
             1
-            for task in self._store.rows(_TABLE)
+            for task in self._store.rows(TASKS)
             if task.project_id == project_id and task.assignee_id == user_id and not task.is_deleted
         )
 
     def _visible(self, task: Task, *, include_deleted: bool) -> bool:
-        project: Project | None = self._store.get("projects", task.project_id)
+        project: Project | None = self._store.get(PROJECTS, task.project_id)
         return project is not None and not project.is_deleted and (include_deleted or not task.is_deleted)
 
     def _project_ids_of(self, user_id: UUID) -> set[UUID]:
-        return {
-            member.project_id for member in self._store.rows("project_members") if member.user_id == user_id
-        }
+        return {member.project_id for member in self._store.rows(MEMBERS) if member.user_id == user_id}
 
     def _joiner(self) -> "_Joiner":
         return _Joiner(self._store)
 
     def _save(self, task: Task) -> None:
-        stored: Task | None = self._store.get(_TABLE, task.id)
+        stored: Task | None = self._store.get(TASKS, task.id)
         if stored is None or stored.version != task.version - 1:
             raise StaleVersion("the task was changed by another request")
-        self._store.put(_TABLE, task.id, task)
+        self._store.put(TASKS, task.id, task)
 
 
 class _Joiner:
     """The related rows a summary embeds, read once per call (the memory twin of eager loading)."""
 
     def __init__(self, store: MemoryStore) -> None:
-        self.projects: dict[UUID, Project] = {p.id: p for p in store.rows("projects")}
-        self._users: dict[UUID, User] = {u.id: u for u in store.rows("users")}
-        self._tags: dict[UUID, Tag] = {t.id: t for t in store.rows("tags")}
+        self.projects: dict[UUID, Project] = {p.id: p for p in store.rows(PROJECTS)}
+        self._users: dict[UUID, User] = {u.id: u for u in store.rows(_USERS)}
+        self._tags: dict[UUID, Tag] = {t.id: t for t in store.rows(TAGS)}
         self._comment_counts: dict[UUID, int] = {}
-        for comment in store.rows("comments"):
+        for comment in store.rows(_COMMENTS):
             if not comment.is_deleted:
                 self._comment_counts[comment.task_id] = self._comment_counts.get(comment.task_id, 0) + 1
 

@@ -44,3 +44,15 @@ async def outsider(world: World) -> User:
 async def admin(world: World) -> User:
     """An administrator who is no member of the project."""
     return await world.admin()
+
+
+@pytest.fixture
+def people(manager: User, contributor: User, viewer: User, outsider: User, admin: User) -> dict[str, User]:
+    """The fixtures' users by name, for tests parametrised over who acts."""
+    return {
+        "manager": manager,
+        "contributor": contributor,
+        "viewer": viewer,
+        "outsider": outsider,
+        "admin": admin,
+    }

@@ -63,7 +63,9 @@ async def test_tasks_are_numbered_one_after_another_in_their_project(
     assert keys == ["OPS-1", "OPS-2", "WEB-1", "OPS-3"]
 
 
-async def test_created_task_is_stored(create: CreateTask, world: World, project: Project, manager: User) -> None:
+async def test_created_task_is_stored(
+    create: CreateTask, world: World, project: Project, manager: User
+) -> None:
     summary = await create.execute(CreateTaskCommand(manager.as_actor(), project.id, title="Stored"))
 
     assert await world.summary(summary.task.id) == summary
@@ -150,7 +152,9 @@ async def test_tag_of_another_project_is_refused(
 
     with pytest.raises(ValidationFailed) as refused:
         await create.execute(
-            CreateTaskCommand(manager.as_actor(), project.id, title="Tagged", tag_ids=frozenset({elsewhere.id}))
+            CreateTaskCommand(
+                manager.as_actor(), project.id, title="Tagged", tag_ids=frozenset({elsewhere.id})
+            )
         )
 
     assert refused.value.field == "tag_ids"

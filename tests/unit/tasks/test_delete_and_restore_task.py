@@ -79,9 +79,9 @@ async def test_deleted_task_cannot_be_deleted_again(
 
 @pytest.mark.parametrize("restorer", ["manager", "admin"])
 async def test_manager_or_admin_restores_a_deleted_task(
-    restore: RestoreTask, world: World, project: Project, request: pytest.FixtureRequest, restorer: str
+    restore: RestoreTask, world: World, project: Project, people: dict[str, User], restorer: str
 ) -> None:
-    actor: User = request.getfixturevalue(restorer)
+    actor: User = people[restorer]
     task = await world.task(project, actor, is_deleted=True)
 
     summary = await restore.execute(RestoreTaskCommand(actor.as_actor(), task.id))

@@ -69,7 +69,9 @@ async def test_outsider_gets_the_same_answer_as_for_a_missing_task(
             await get.execute(GetTaskQuery(outsider.as_actor(), reference))
 
 
-async def test_admin_reads_any_task(get: GetTask, world: World, project: Project, manager: User, admin: User) -> None:
+async def test_admin_reads_any_task(
+    get: GetTask, world: World, project: Project, manager: User, admin: User
+) -> None:
     task = await world.task(project, manager)
 
     detail = await get.execute(GetTaskQuery(admin.as_actor(), "OPS-1"))

@@ -7,7 +7,7 @@ from domain.paging import PageRequest
 from domain.projects import MemberRole, Project
 from domain.tasks import TaskFilters
 from domain.users import User
-from tests.contract.task_world import World
+from tests.contract.task_world import NO_FILTERS, World
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def list_tasks(uow: InMemoryUnitOfWork) -> ListTasks:
     return ListTasks(uow)
 
 
-async def listed(list_tasks: ListTasks, actor: User, filters: TaskFilters = TaskFilters()) -> set[str]:
+async def listed(list_tasks: ListTasks, actor: User, filters: TaskFilters = NO_FILTERS) -> set[str]:
     page = await list_tasks.execute(ListTasksQuery(actor.as_actor(), filters, page=PageRequest(limit=100)))
     return {summary.key for summary in page.items}
 

@@ -94,7 +94,9 @@ async def test_fields_not_given_stay_as_they_were(
     )
     later = clock.advance()
 
-    summary = await update.execute(UpdateTaskCommand(contributor.as_actor(), task.id, priority=Priority.URGENT))
+    summary = await update.execute(
+        UpdateTaskCommand(contributor.as_actor(), task.id, priority=Priority.URGENT)
+    )
 
     assert summary.task == dataclasses.replace(task, priority=Priority.URGENT, version=2, updated_at=later)
 
@@ -146,7 +148,7 @@ async def test_deleted_user_cannot_be_assigned(
 async def test_tag_set_is_replaced_as_a_whole(
     update: UpdateTask, world: World, project: Project, contributor: User
 ) -> None:
-    ops, web, db = (await world.tag(project, name) for name in ("ops", "web", "db"))
+    ops, web, db = [await world.tag(project, name) for name in ("ops", "web", "db")]
     task = await world.task(project, contributor, tags=[ops, web])
 
     summary = await update.execute(
@@ -174,7 +176,9 @@ async def test_tag_of_another_project_cannot_be_put_on_a_task(
     task = await world.task(project, contributor)
 
     with pytest.raises(ValidationFailed) as refused:
-        await update.execute(UpdateTaskCommand(contributor.as_actor(), task.id, tag_ids=frozenset({foreign.id})))
+        await update.execute(
+            UpdateTaskCommand(contributor.as_actor(), task.id, tag_ids=frozenset({foreign.id}))
+        )
 
     assert refused.value.field == "tag_ids"
 
