@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def _readme_session() -> str:
+def _readme_block(heading: str) -> str:
+    """The first shell block after a heading of the README."""
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Try it with curl", 1)[1]
+    section = readme.split(heading, 1)[1]
     match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert match, "the README has no curl session"
+    assert match, f"the README has no shell block under {heading!r}"
     return match.group(1)
 
 
@@ -72,11 +73,11 @@ def server(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         process.wait(timeout=10)
 
 
-def test_readme_curl_session_works_as_written(server: tuple[int, dict[str, str]]) -> None:
+def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]) -> None:
     port, env = server
-    script = _readme_session().replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    script = _readme_block("## Try it with curl") + _readme_block("## Track work with curl")
     result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
+        ["bash", "-euo", "pipefail", "-c", script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -84,7 +85,17 @@ def test_readme_curl_session_works_as_written(server: tuple[int, dict[str, str]]
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    created, listing = _json_documents(result.stdout[result.stdout.index("{") :])
+    created, listing, member, started, comment, detail, work = _json_documents(
+        result.stdout[result.stdout.index("{") :]
+    )
     assert created["email"] == "bob@example.com"
     assert [user["email"] for user in listing["items"]] == ["bob@example.com", "admin@example.com"]
     assert listing["total"] == 2
+    assert (member["email"], member["role"]) == ("bob@example.com", "contributor")
+    assert (started["key"], started["status"], started["version"]) == ("OPS-1", "in_progress", 2)
+    assert comment["body"] == "Staging done; production next."
+    assert detail["assignee"]["full_name"] == "Bob Builder"
+    assert [tag["name"] for tag in detail["tags"]] == ["security"]
+    assert [c["body"] for c in detail["latest_comments"]] == [comment["body"]]
+    assert [task["key"] for task in work["items"]] == ["OPS-1"]
+    assert work["items"][0]["comment_count"] == 1
