@@ -1,4 +1,4 @@
-"""`taskboard`: serve the API, manage the schema, and create the first administrator."""
+"""`taskboard`: serve the API, manage the schema, create the first administrator, seed demo data."""
 
 import argparse
 import asyncio
@@ -59,7 +59,55 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--full-name", default="Administrator")
     admin.set_defaults(handler=_create_admin)
+
+    seed = commands.add_parser(
+        "seed",
+        help="fill a SQL database with demo users, projects, tasks and comments",
+        description=_SEED_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    seed.add_argument(
+        "--users",
+        type=_count,
+        default=50,
+        help="member accounts seed-user-00001@example.com ... (default 50), besides seed-admin@example.com",
+    )
+    seed.add_argument(
+        "--projects", type=_count, default=5, help="projects keyed SEEDA, SEEDB, ... (default 5)"
+    )
+    seed.add_argument(
+        "--tasks", type=_count, default=500, help="tasks the seeded projects hold in all (default 500)"
+    )
+    seed.add_argument(
+        "--comments-per-task", type=_count, default=2, help="average comments on each new task (default 2)"
+    )
+    seed.add_argument(
+        "--password",
+        default="seed-password",
+        help="password of every account this run creates (default: seed-password)",
+    )
+    seed.set_defaults(handler=_seed)
     return parser
+
+
+_SEED_DESCRIPTION = """\
+Fill a migrated SQLite or PostgreSQL database with believable demo data: users, projects with
+managers, contributors and viewers, tags, tasks in every status and comments, a few soft-deleted.
+
+Sign in as seed-admin@example.com (an administrator) or seed-user-00001@example.com with the
+--password given (default: seed-password).
+
+Rerunning is safe: existing seeded users (by email) and live projects (by key) are reused as they
+are and only missing ones are created; tasks are topped up until the seeded projects hold --tasks
+(soft-deleted ones included), continuing each project's numbering. Nothing is changed or removed.
+"""
+
+
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -137,6 +185,37 @@ def _prompt_password() -> str:
     if getpass.getpass("Repeat password: ") != password:
         raise SystemExit("taskboard: the passwords differ")
     return password
+
+
+def _seed(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.database_url == MEMORY_URL:
+        print(
+            "taskboard: seed needs a SQLite or PostgreSQL database; "
+            "data in the memory database would vanish when this command ends",
+            file=sys.stderr,
+        )
+        return 1
+    current = asyncio.run(migrations.current_revision(settings.database_url))
+    if current != migrations.head_revision():
+        print("taskboard: the database schema is not up to date; run `taskboard db upgrade`", file=sys.stderr)
+        return 1
+    # Imported here: polyfactory and Faker take a while to load, and only this command needs them.
+    from adapters.seed import SEED_ADMIN_EMAIL, SeedRequest, seed
+
+    request = SeedRequest(
+        users=args.users,
+        projects=args.projects,
+        tasks=args.tasks,
+        comments_per_task=args.comments_per_task,
+        password=args.password,
+    )
+    report = asyncio.run(seed(settings.database_url, request, progress=sys.stderr))
+    print(f"users: {report.users} seeded ({report.users_created} new)")
+    print(f"projects: {report.projects} seeded ({report.projects_created} new)")
+    print(f"tasks: {report.tasks} in the seeded projects ({report.tasks_created} new)")
+    print(f"comments: {report.comments_created} new")
+    print(f"sign in as {SEED_ADMIN_EMAIL} with the seed password")
+    return 0
 
 
 async def _register_admin(settings: Settings, email: str, full_name: str, password: str) -> User:
