@@ -18,6 +18,30 @@ ISSUE_OPERATIONS = PUBLIC_OPERATIONS | {
     "PATCH /api/v1/users/{user_id}",
     "DELETE /api/v1/users/{user_id}",
     "POST /api/v1/users/{user_id}/restore",
+    # issue 3: projects, members, tags, tasks and comments
+    "GET /api/v1/projects",
+    "POST /api/v1/projects",
+    "GET /api/v1/projects/{project_id}",
+    "PATCH /api/v1/projects/{project_id}",
+    "DELETE /api/v1/projects/{project_id}",
+    "POST /api/v1/projects/{project_id}/restore",
+    "GET /api/v1/projects/{project_id}/members",
+    "PUT /api/v1/projects/{project_id}/members/{user_id}",
+    "DELETE /api/v1/projects/{project_id}/members/{user_id}",
+    "GET /api/v1/projects/{project_id}/tags",
+    "POST /api/v1/projects/{project_id}/tags",
+    "PATCH /api/v1/projects/{project_id}/tags/{tag_id}",
+    "DELETE /api/v1/projects/{project_id}/tags/{tag_id}",
+    "GET /api/v1/tasks",
+    "POST /api/v1/tasks",
+    "GET /api/v1/tasks/{task_ref}",
+    "PATCH /api/v1/tasks/{task_id}",
+    "DELETE /api/v1/tasks/{task_id}",
+    "POST /api/v1/tasks/{task_id}/restore",
+    "GET /api/v1/tasks/{task_id}/comments",
+    "POST /api/v1/tasks/{task_id}/comments",
+    "PATCH /api/v1/comments/{comment_id}",
+    "DELETE /api/v1/comments/{comment_id}",
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -97,6 +121,29 @@ def test_every_protected_route_documents_401(document: dict[str, Any]) -> None:
         ("DELETE /api/v1/users/{user_id}", {"204", "403", "404", "409", "412", "422"}),
         ("POST /api/v1/users/{user_id}/restore", {"200", "403", "404", "409"}),
         ("GET /health/ready", {"200", "503"}),
+        ("POST /api/v1/projects", {"201", "409", "413", "422"}),
+        ("GET /api/v1/projects", {"200", "403", "422"}),
+        ("GET /api/v1/projects/{project_id}", {"200", "404"}),
+        ("PATCH /api/v1/projects/{project_id}", {"200", "403", "404", "412", "413", "422"}),
+        ("DELETE /api/v1/projects/{project_id}", {"204", "403", "404", "412", "422"}),
+        ("POST /api/v1/projects/{project_id}/restore", {"200", "403", "404", "409"}),
+        ("GET /api/v1/projects/{project_id}/members", {"200", "404"}),
+        ("PUT /api/v1/projects/{project_id}/members/{user_id}", {"200", "403", "404", "409", "422"}),
+        ("DELETE /api/v1/projects/{project_id}/members/{user_id}", {"204", "403", "404", "409"}),
+        ("GET /api/v1/projects/{project_id}/tags", {"200", "404"}),
+        ("POST /api/v1/projects/{project_id}/tags", {"201", "403", "404", "409", "422"}),
+        ("PATCH /api/v1/projects/{project_id}/tags/{tag_id}", {"200", "403", "404", "409", "422"}),
+        ("DELETE /api/v1/projects/{project_id}/tags/{tag_id}", {"204", "403", "404"}),
+        ("POST /api/v1/tasks", {"201", "403", "404", "413", "422"}),
+        ("GET /api/v1/tasks", {"200", "403", "422"}),
+        ("GET /api/v1/tasks/{task_ref}", {"200", "404"}),
+        ("PATCH /api/v1/tasks/{task_id}", {"200", "403", "404", "409", "412", "413", "422"}),
+        ("DELETE /api/v1/tasks/{task_id}", {"204", "403", "404", "409", "412", "422"}),
+        ("POST /api/v1/tasks/{task_id}/restore", {"200", "403", "404"}),
+        ("GET /api/v1/tasks/{task_id}/comments", {"200", "404", "422"}),
+        ("POST /api/v1/tasks/{task_id}/comments", {"201", "403", "404", "413", "422"}),
+        ("PATCH /api/v1/comments/{comment_id}", {"200", "403", "404", "409", "412", "413", "422"}),
+        ("DELETE /api/v1/comments/{comment_id}", {"204", "403", "404", "409", "412", "422"}),
     ],
 )
 def test_routes_document_the_statuses_they_give(
@@ -131,6 +178,15 @@ def test_bearer_scheme_guards_every_route_but_sign_in_and_health(document: dict[
         ("POST /api/v1/auth/token", "TokenRequest"),
         ("POST /api/v1/users", "UserCreate"),
         ("PATCH /api/v1/users/{user_id}", "UserUpdate"),
+        ("POST /api/v1/projects", "ProjectCreate"),
+        ("PATCH /api/v1/projects/{project_id}", "ProjectUpdate"),
+        ("PUT /api/v1/projects/{project_id}/members/{user_id}", "MemberSet"),
+        ("POST /api/v1/projects/{project_id}/tags", "TagCreate"),
+        ("PATCH /api/v1/projects/{project_id}/tags/{tag_id}", "TagUpdate"),
+        ("POST /api/v1/tasks", "TaskCreate"),
+        ("PATCH /api/v1/tasks/{task_id}", "TaskUpdate"),
+        ("POST /api/v1/tasks/{task_id}/comments", "CommentCreate"),
+        ("PATCH /api/v1/comments/{comment_id}", "CommentUpdate"),
     ],
 )
 def test_request_bodies_are_documented_as_closed_objects(
@@ -153,7 +209,16 @@ def test_user_bodies_never_document_a_password_hash(document: dict[str, Any]) ->
 
 def test_if_match_and_etag_are_documented(document: dict[str, Any]) -> None:
     ops = operations(document)
-    for name in ("PATCH /api/v1/users/{user_id}", "DELETE /api/v1/users/{user_id}"):
+    for name in (
+        "PATCH /api/v1/users/{user_id}",
+        "DELETE /api/v1/users/{user_id}",
+        "PATCH /api/v1/projects/{project_id}",
+        "DELETE /api/v1/projects/{project_id}",
+        "PATCH /api/v1/tasks/{task_id}",
+        "DELETE /api/v1/tasks/{task_id}",
+        "PATCH /api/v1/comments/{comment_id}",
+        "DELETE /api/v1/comments/{comment_id}",
+    ):
         headers = {p["name"] for p in ops[name].get("parameters", []) if p["in"] == "header"}
         assert "If-Match" in headers, name
     for name in (
@@ -162,6 +227,16 @@ def test_if_match_and_etag_are_documented(document: dict[str, Any]) -> None:
         "GET /api/v1/users/{user_id}",
         "PATCH /api/v1/users/{user_id}",
         "POST /api/v1/users/{user_id}/restore",
+        "POST /api/v1/projects",
+        "GET /api/v1/projects/{project_id}",
+        "PATCH /api/v1/projects/{project_id}",
+        "POST /api/v1/projects/{project_id}/restore",
+        "POST /api/v1/tasks",
+        "GET /api/v1/tasks/{task_ref}",
+        "PATCH /api/v1/tasks/{task_id}",
+        "POST /api/v1/tasks/{task_id}/restore",
+        "POST /api/v1/tasks/{task_id}/comments",
+        "PATCH /api/v1/comments/{comment_id}",
     ):
         success = next(code for code in ops[name]["responses"] if code.startswith("2"))
         assert "ETag" in ops[name]["responses"][success].get("headers", {}), name
@@ -171,5 +246,28 @@ def test_list_parameters_document_their_limits(document: dict[str, Any]) -> None
     parameters = {p["name"]: p for p in operations(document)["GET /api/v1/users"]["parameters"]}
 
     assert {"role", "is_active", "email", "sort", "offset", "limit"} <= set(parameters)
+    assert parameters["limit"]["schema"]["maximum"] == 100
+    assert parameters["limit"]["schema"]["default"] == 20
+
+
+def test_task_list_parameters_document_their_limits(document: dict[str, Any]) -> None:
+    parameters = {p["name"]: p for p in operations(document)["GET /api/v1/tasks"]["parameters"]}
+
+    assert {
+        "project_id",
+        "status",
+        "priority",
+        "assignee_id",
+        "assignee",
+        "reporter_id",
+        "tag",
+        "due_before",
+        "due_after",
+        "q",
+        "include_deleted",
+        "sort",
+        "offset",
+        "limit",
+    } <= set(parameters)
     assert parameters["limit"]["schema"]["maximum"] == 100
     assert parameters["limit"]["schema"]["default"] == 20
