@@ -1,0 +1,187 @@
+"""Lists and reads cost a fixed number of SQL statements, whatever the page size: no N+1 queries.
+
+Each test counts the statements one request sends to the app's own engine (SQLAlchemy's
+before_cursor_execute event), for a page of 1 and a page of 100, and names the number: a change that
+adds a query per row, or one more query per request, fails here and has to update the number on purpose.
+The counts include the caller's sign-in check and, on SQLite, the BEGIN IMMEDIATE of each transaction.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.http.conftest import Account, container_of
+from tests.http.tracker import (
+    PROJECTS,
+    TASKS,
+    Team,
+    add_comment,
+    create_project,
+    create_tag,
+    create_task,
+    make_team,
+)
+
+on_sql_databases = pytest.mark.parametrize("api_backend", ["sqlite", "postgresql"], indirect=True)
+
+# Statements per request. Each starts with the caller's sign-in check (1: the user row); SQLite adds
+# a BEGIN IMMEDIATE for each of the request's two transactions (the sign-in check, then the use
+# case), where asyncpg begins without a statement.
+#
+# GET /tasks: count, page (project, assignee and reporter joined), tags (one selectin), comment
+# counts (one grouped query).
+TASK_LIST_STATEMENTS = {"sqlite": 7, "postgresql": 5}
+# GET /tasks/{id}: task + its tags, project, membership, summary + its tags, comment count, latest 20
+# comments with their authors.
+TASK_READ_STATEMENTS = {"sqlite": 11, "postgresql": 9}
+# GET /projects: count, page.
+PROJECT_LIST_STATEMENTS = {"sqlite": 5, "postgresql": 3}
+# GET /tasks/{id}/comments: task + its tags, project, membership, count, page with the authors joined.
+COMMENT_LIST_STATEMENTS = {"sqlite": 9, "postgresql": 7}
+
+
+@pytest.fixture
+async def team(app: Litestar, api: httpx.AsyncClient) -> Team:
+    return await make_team(app, api)
+
+
+@pytest.fixture
+async def engine(app: Litestar) -> AsyncEngine:
+    return await container_of(app).get(AsyncEngine)
+
+
+@contextmanager
+def recording(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every SQL statement the engine sends while the block runs."""
+    statements: list[str] = []
+
+    def record(
+        _connection: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def statements_for(
+    api: httpx.AsyncClient, engine: AsyncEngine, account: Account, url: str, **params: Any
+) -> tuple[dict[str, Any], list[str]]:
+    with recording(engine) as statements:
+        response = await api.get(url, params=params, headers=account.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body, statements
+
+
+def assert_same_count(expected: int, small: list[str], large: list[str]) -> None:
+    listing = "\n\n".join(large)
+    assert len(small) == len(large), f"page of 1: {len(small)}, page of 100: {len(large)}\n{listing}"
+    assert len(large) == expected, listing
+
+
+async def seed_tasks(api: httpx.AsyncClient, team: Team, count: int) -> list[dict[str, Any]]:
+    """Tasks with two or three tags, alternating assignees and reporters, one comment each."""
+    tags = [
+        (await create_tag(api, team.manager, team.project_id, name))["id"] for name in ("api", "db", "ui")
+    ]
+    people = [team.manager, team.contributor]
+    tasks = []
+    for n in range(count):
+        task = await create_task(
+            api,
+            people[n % 2],
+            team.project_id,
+            f"Task {n}",
+            assignee_id=str(people[(n + 1) % 2].id),
+            tag_ids=tags[n % 2 :],
+            due_date=f"2030-01-{n % 28 + 1:02d}",
+        )
+        await add_comment(api, people[n % 2], task["id"], f"Comment on {n}")
+        tasks.append(task)
+    return tasks
+
+
+@on_sql_databases
+async def test_task_list_costs_the_same_for_one_task_or_a_hundred(
+    api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    expected_statements = TASK_LIST_STATEMENTS[api_backend]
+    await seed_tasks(api, team, 100)
+    params = {"sort": "-priority,due_date,created_at", "project_id": team.project_id}
+
+    one, small = await statements_for(api, engine, team.viewer, TASKS, limit=1, **params)
+    hundred, large = await statements_for(api, engine, team.viewer, TASKS, limit=100, **params)
+
+    assert (len(one["items"]), len(hundred["items"]), hundred["total"]) == (1, 100, 100)
+    assert all(item["comment_count"] == 1 and item["assignee"] and item["tags"] for item in hundred["items"])
+    assert_same_count(expected_statements, small, large)
+
+
+@on_sql_databases
+async def test_task_read_costs_the_same_for_a_bare_task_or_a_busy_one(
+    api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    expected_statements = TASK_READ_STATEMENTS[api_backend]
+    tags = [(await create_tag(api, team.manager, team.project_id, f"tag{n}"))["id"] for n in range(5)]
+    bare = await create_task(api, team.manager, team.project_id, "Bare", tag_ids=tags[:1])
+    await add_comment(api, team.manager, bare["id"])
+    busy = await create_task(
+        api, team.manager, team.project_id, "Busy", tag_ids=tags, assignee_id=str(team.contributor.id)
+    )
+    for n in range(30):
+        await add_comment(api, [team.manager, team.contributor][n % 2], busy["id"], f"Comment {n}")
+
+    one, small = await statements_for(api, engine, team.viewer, f"{TASKS}/{bare['id']}")
+    many, large = await statements_for(api, engine, team.viewer, f"{TASKS}/{busy['id']}")
+    by_key, keyed = await statements_for(api, engine, team.viewer, f"{TASKS}/ops-2")
+
+    assert (len(one["latest_comments"]), len(many["latest_comments"])) == (1, 20)
+    assert (len(many["tags"]), many["comment_count"]) == (5, 30)
+    assert by_key == many
+    assert_same_count(expected_statements, small, large)
+    # By key costs one statement more: finding the id the key stands for.
+    assert len(keyed) == expected_statements + 1, "\n\n".join(keyed)
+
+
+@on_sql_databases
+async def test_project_list_costs_the_same_for_one_project_or_a_hundred(
+    api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    expected_statements = PROJECT_LIST_STATEMENTS[api_backend]
+    for n in range(99):
+        await create_project(api, team.manager, name=f"Project {n}")
+
+    one, small = await statements_for(api, engine, team.manager, PROJECTS, limit=1)
+    hundred, large = await statements_for(api, engine, team.manager, PROJECTS, limit=100, sort="-name")
+
+    assert (len(one["items"]), len(hundred["items"]), hundred["total"]) == (1, 100, 100)
+    assert_same_count(expected_statements, small, large)
+
+
+@on_sql_databases
+async def test_comment_list_costs_the_same_for_one_comment_or_a_hundred(
+    api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    expected_statements = COMMENT_LIST_STATEMENTS[api_backend]
+    task = await create_task(api, team.manager, team.project_id)
+    authors = [team.manager, team.contributor, team.admin]
+    for n in range(100):
+        await add_comment(api, authors[n % 3], task["id"], f"Comment {n}")
+    url = f"{TASKS}/{task['id']}/comments"
+
+    one, small = await statements_for(api, engine, team.viewer, url, limit=1)
+    hundred, large = await statements_for(api, engine, team.viewer, url, limit=100)
+
+    assert (len(one["items"]), len(hundred["items"]), hundred["total"]) == (1, 100, 100)
+    assert {comment["author"]["id"] for comment in hundred["items"]} == {str(a.id) for a in authors}
+    assert_same_count(expected_statements, small, large)

@@ -1,0 +1,156 @@
+"""Helpers for the project, tag, task and comment tests: a project with one user in each role.
+
+Everything goes through the HTTP API, as a client would, except creating accounts (the operator's
+job, see conftest.register).
+"""
+
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+
+from domain.users import UserRole
+from tests.http.conftest import Account, assert_problem, new_account
+
+PROJECTS = "/api/v1/projects"
+TASKS = "/api/v1/tasks"
+COMMENTS = "/api/v1/comments"
+
+on_every_backend = pytest.mark.parametrize("api_backend", ["memory", "sqlite", "postgresql"], indirect=True)
+
+
+def unique_project_key() -> str:
+    return "".join(secrets.choice(string.ascii_uppercase) for _ in range(8))
+
+
+def if_match(account: Account, version: int) -> dict[str, str]:
+    return {**account.headers, "If-Match": f'"{version}"'}
+
+
+def ids(items: list[dict[str, Any]]) -> list[str]:
+    return [item["id"] for item in items]
+
+
+def same_problem(first: httpx.Response, second: httpx.Response, status: int) -> None:
+    """Both responses are the same problem, apart from the path each asked about."""
+    one, two = assert_problem(first, status), assert_problem(second, status)
+    assert one | {"instance": ""} == two | {"instance": ""}
+    assert first.headers["content-type"] == second.headers["content-type"]
+
+
+async def full_name_of(api: httpx.AsyncClient, account: Account) -> str:
+    response = await api.get("/api/v1/users/me", headers=account.headers)
+    assert response.status_code == 200, response.text
+    name: str = response.json()["full_name"]
+    return name
+
+
+async def create_project(
+    api: httpx.AsyncClient, owner: Account, *, key: str | None = None, **fields: Any
+) -> dict[str, Any]:
+    body = {"key": key or unique_project_key(), "name": "Operations", **fields}
+    response = await api.post(PROJECTS, json=body, headers=owner.headers)
+    assert response.status_code == 201, response.text
+    project: dict[str, Any] = response.json()
+    return project
+
+
+async def set_member(
+    api: httpx.AsyncClient, manager: Account, project_id: str, user: Account, role: str
+) -> dict[str, Any]:
+    response = await api.put(
+        f"{PROJECTS}/{project_id}/members/{user.id}", json={"role": role}, headers=manager.headers
+    )
+    assert response.status_code == 200, response.text
+    member: dict[str, Any] = response.json()
+    return member
+
+
+async def create_tag(
+    api: httpx.AsyncClient, account: Account, project_id: str, name: str, color: str = "#808080"
+) -> dict[str, Any]:
+    response = await api.post(
+        f"{PROJECTS}/{project_id}/tags", json={"name": name, "color": color}, headers=account.headers
+    )
+    assert response.status_code == 201, response.text
+    tag: dict[str, Any] = response.json()
+    return tag
+
+
+async def create_task(
+    api: httpx.AsyncClient,
+    account: Account,
+    project_id: str,
+    title: str = "Rotate the certificates",
+    **fields: Any,
+) -> dict[str, Any]:
+    body = {"project_id": project_id, "title": title, **fields}
+    response = await api.post(TASKS, json=body, headers=account.headers)
+    assert response.status_code == 201, response.text
+    task: dict[str, Any] = response.json()
+    return task
+
+
+async def read_task(api: httpx.AsyncClient, account: Account, task_ref: str, **params: Any) -> dict[str, Any]:
+    response = await api.get(f"{TASKS}/{task_ref}", params=params, headers=account.headers)
+    assert response.status_code == 200, response.text
+    task: dict[str, Any] = response.json()
+    return task
+
+
+async def list_tasks(api: httpx.AsyncClient, account: Account, params: Any = None) -> dict[str, Any]:
+    """One page of GET /tasks; `params` may repeat a name: [("status", "todo"), ("status", "done")]."""
+    response = await api.get(TASKS, params=params, headers=account.headers)
+    assert response.status_code == 200, response.text
+    page: dict[str, Any] = response.json()
+    return page
+
+
+async def add_comment(
+    api: httpx.AsyncClient, account: Account, task_id: str, body: str = "Looks good to me."
+) -> dict[str, Any]:
+    response = await api.post(f"{TASKS}/{task_id}/comments", json={"body": body}, headers=account.headers)
+    assert response.status_code == 201, response.text
+    comment: dict[str, Any] = response.json()
+    return comment
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A project its creator manages, with a contributor and a viewer; plus an outsider and an admin."""
+
+    project: dict[str, Any]
+    manager: Account
+    contributor: Account
+    viewer: Account
+    outsider: Account
+    admin: Account
+
+    @property
+    def project_id(self) -> str:
+        project_id: str = self.project["id"]
+        return project_id
+
+    @property
+    def url(self) -> str:
+        return f"{PROJECTS}/{self.project_id}"
+
+
+async def make_team(app: Litestar, api: httpx.AsyncClient, key: str = "OPS") -> Team:
+    manager, contributor, viewer, outsider = [await new_account(app, api) for _ in range(4)]
+    admin = await new_account(app, api, UserRole.ADMIN)
+    project = await create_project(api, manager, key=key)
+    await set_member(api, manager, project["id"], contributor, "contributor")
+    await set_member(api, manager, project["id"], viewer, "viewer")
+    return Team(
+        project=project,
+        manager=manager,
+        contributor=contributor,
+        viewer=viewer,
+        outsider=outsider,
+        admin=admin,
+    )
