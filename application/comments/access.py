@@ -25,6 +25,11 @@ async def load_visible_comment(
 
 
 def ensure_can_change_comment(actor: Actor, comment: Comment, access: ProjectAccess) -> None:
-    """Only the comment's author, the project's managers and admins edit or delete a comment."""
+    """Only the comment's author, the project's managers and admins edit or delete a comment.
+
+    Viewers write nothing: an author who has since become a viewer can no longer change their comments.
+    """
+    if not access.can_write:
+        raise PermissionDenied("viewers may not change this project's work")
     if comment.author_id != actor.id and not access.can_manage:
         raise PermissionDenied("only the author or a project manager may change this comment")

@@ -57,14 +57,21 @@ async def test_author_manager_or_admin_edits_a_comment(
     assert view.comment.author_id == comment.author_id
 
 
-async def test_author_who_became_a_viewer_still_edits_their_comment(
-    update: UpdateComment, world: World, project: Project, comment: Comment, contributor: User
+async def test_author_who_became_a_viewer_can_no_longer_change_their_comment(
+    update: UpdateComment,
+    delete: DeleteComment,
+    world: World,
+    project: Project,
+    comment: Comment,
+    contributor: User,
 ) -> None:
+    # Viewers write nothing, not even their own earlier comments.
     await world.join(project, contributor, MemberRole.VIEWER)
 
-    view = await update.execute(UpdateCommentCommand(contributor.as_actor(), comment.id, "Reworded"))
-
-    assert view.comment.body == "Reworded"
+    with pytest.raises(PermissionDenied):
+        await update.execute(UpdateCommentCommand(contributor.as_actor(), comment.id, "Reworded"))
+    with pytest.raises(PermissionDenied):
+        await delete.execute(DeleteCommentCommand(contributor.as_actor(), comment.id))
 
 
 @pytest.mark.parametrize("role", [MemberRole.CONTRIBUTOR, MemberRole.VIEWER])
