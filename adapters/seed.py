@@ -613,7 +613,24 @@ def _comments(task: Task, project: _SeededProject, average: int, now: datetime) 
 
 
 async def _insert(connection: AsyncConnection, table: type[Base] | Table, rows: list[dict[str, Any]]) -> None:
-    """Core INSERTs into the model's table, BATCH_ROWS rows per executemany (no ORM unit of work)."""
+    """Bulk rows into the model's table, in the connection's transaction (no ORM unit of work).
+
+    PostgreSQL takes them through COPY, several times faster than INSERT for loads this size; SQLite
+    through Core INSERTs, BATCH_ROWS rows per executemany.
+    """
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        columns = list(rows[0])
+        raw = await connection.get_raw_connection()
+        # The values are already what the columns hold: UUIDs, aware UTC datetimes, and StrEnum
+        # members, which are their own string values.
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            table.name if isinstance(table, Table) else table.__tablename__,
+            columns=columns,
+            records=[tuple(row[column] for column in columns) for row in rows],
+        )
+        return
     for start in range(0, len(rows), BATCH_ROWS):
         await connection.execute(insert(table), rows[start : start + BATCH_ROWS])
 
