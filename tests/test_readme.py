@@ -75,7 +75,11 @@ def server(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]) -> None:
     port, env = server
-    script = _readme_block("## Try it with curl") + _readme_block("## Track work with curl")
+    script = (
+        _readme_block("## Try it with curl")
+        + _readme_block("## Track work with curl")
+        + _readme_block("## Every other route, with curl")
+    )
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")],
         env=env,
@@ -85,9 +89,8 @@ def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    created, listing, member, started, comment, detail, work = _json_documents(
-        result.stdout[result.stdout.index("{") :]
-    )
+    documents = _json_documents(result.stdout[result.stdout.index("{") :])
+    created, listing, member, started, comment, detail, work = documents[:7]
     assert created["email"] == "bob@example.com"
     assert [user["email"] for user in listing["items"]] == ["bob@example.com", "admin@example.com"]
     assert listing["total"] == 2
@@ -99,3 +102,28 @@ def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]
     assert [c["body"] for c in detail["latest_comments"]] == [comment["body"]]
     assert [task["key"] for task in work["items"]] == ["OPS-1"]
     assert work["items"][0]["comment_count"] == 1
+
+    (
+        projects, project, described, members, tags, recoloured,
+        edited, comment_deleted, task_deleted, task_restored, tag_deleted,
+        bob_refused, unassigned, bob_removed,
+        project_deleted, hidden_task, project_restored,
+        bob, renamed, bob_deleted, bob_restored, live, ready,
+    ) = documents[7:]  # fmt: skip
+    assert [p["key"] for p in projects["items"]] == ["OPS"]
+    assert project["key"] == "OPS"
+    assert (described["description"], described["version"]) == ("Servers, certificates and on-call", 2)
+    assert [m["role"] for m in members] == ["manager", "contributor"]
+    assert [t["name"] for t in tags] == ["security"]
+    assert recoloured["color"] == "#f0ad4e"
+    assert edited["body"] == "All done."
+    assert [comment_deleted, task_deleted, tag_deleted] == [204, 204, 204]
+    assert (task_restored["is_deleted"], task_restored["tags"]) == (
+        False,
+        [{**detail["tags"][0], "color": "#f0ad4e"}],
+    )
+    assert (bob_refused["status"], unassigned["assignee"], bob_removed) == (409, None, 204)
+    assert (project_deleted, hidden_task["status"], project_restored["is_deleted"]) == (204, 404, False)
+    assert (bob["email"], renamed["full_name"]) == ("bob@example.com", "Robert Builder")
+    assert (bob_deleted, bob_restored["is_deleted"]) == (204, False)
+    assert (live["status"], ready["status"]) == ("ok", "ok")
