@@ -42,7 +42,7 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _create_postgres_database() -> str:
+async def create_postgres_database() -> str:
     """Create an empty database for this run; skip (or fail under CI) when there is no server."""
     try:
         admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
@@ -65,7 +65,7 @@ async def _create_postgres_database() -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
-async def _drop_postgres_database(url: str) -> None:
+async def drop_postgres_database(url: str) -> None:
     admin = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL), timeout=5)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
@@ -76,18 +76,18 @@ async def _drop_postgres_database(url: str) -> None:
 @pytest.fixture(scope="session")
 async def postgresql_empty_url() -> AsyncIterator[str]:
     """An empty PostgreSQL database of this run's own (for migration tests)."""
-    url = await _create_postgres_database()
+    url = await create_postgres_database()
     yield url
-    await _drop_postgres_database(url)
+    await drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
 async def postgresql_url() -> AsyncIterator[str]:
     """A PostgreSQL database of this run's own, migrated to the newest revision."""
-    url = await _create_postgres_database()
+    url = await create_postgres_database()
     await migrations.upgrade(url)
     yield url
-    await _drop_postgres_database(url)
+    await drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")

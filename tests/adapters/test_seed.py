@@ -38,7 +38,7 @@ from domain.errors import AuthenticationFailed
 from domain.projects import MemberRole
 from domain.tasks import TaskStatus
 from domain.users import UserRole
-from tests.conftest import _create_postgres_database, _drop_postgres_database, settings_for
+from tests.conftest import create_postgres_database, drop_postgres_database, settings_for
 
 SMALL = SeedRequest(users=20, projects=3, tasks=200)
 Columns = TypeVarTuple("Columns")
@@ -48,14 +48,14 @@ async def _fresh_database(backend: str, folder: Path) -> str:
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{folder / 'seed.db'}"
     else:
-        url = await _create_postgres_database()
+        url = await create_postgres_database()
     await migrations.upgrade(url)
     return url
 
 
 async def _drop(url: str) -> None:
     if url.startswith("postgresql"):
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
