@@ -1,3 +1,4 @@
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,12 +33,8 @@ class ListUsers:
         ensure_admin(query.actor)
         filters = query.filters
         if filters.email_contains is not None:
-            filters = UserFilters(
-                role=filters.role,
-                is_active=filters.is_active,
-                email_contains=filters.email_contains.strip().lower(),
-                include_deleted=filters.include_deleted,
-            )
+            # Case is the repositories' concern (they match lower-case stored emails); spaces are ours.
+            filters = dataclasses.replace(filters, email_contains=filters.email_contains.strip())
         async with self._uow:
             items, total = await self._uow.users.list(filters, query.sort, query.page)
         return UserPage(items=items, total=total, page=query.page)
