@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -39,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", help="address to bind (default: TASKBOARD_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: TASKBOARD_PORT or 8000)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        help="server processes sharing the port (default: TASKBOARD_WORKERS or 1)",
+    )
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="schema migrations").add_subparsers(required=True, metavar="ACTION")
@@ -110,18 +116,54 @@ def _count(raw: str) -> int:
     return value
 
 
+def _positive(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+# How long a stopping server lets in-flight requests finish before it cancels them.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from adapters.http.app import create_app
-
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level.lower(),
-    )
+    # uvicorn re-raises the stop signal once it has shut down gracefully, so that the process dies
+    # of it. It restores the handlers it found first, so with these no-op ones in place a requested
+    # stop that went well exits 0 (a service manager reads death by a signal as a failure).
+    previous = {stop: signal.signal(stop, _stopped) for stop in _STOP_SIGNALS}
+    try:
+        uvicorn.run(
+            # An import string and a factory: with several workers each process builds its own app
+            # (and engine, and pool); create_app reads the environment these settings came from.
+            "adapters.http.app:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=args.workers or settings.workers,
+            # Named, not "auto": a missing uvloop or httptools fails at start instead of silently
+            # falling back to asyncio's loop and h11, which serve far fewer requests.
+            loop="uvloop",
+            http="httptools",
+            # On SIGTERM or SIGINT uvicorn stops accepting, lets in-flight requests finish (at most
+            # this long), then runs the app's shutdown: the container closes and disposes the pool.
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            log_level=settings.log_level.lower(),
+        )
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
     return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """What uvicorn's re-raised stop signal runs: nothing, the graceful stop is already done."""
 
 
 def _sql_url(settings: Settings) -> str | None:

@@ -30,6 +30,7 @@ class Settings:
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1
     token_lifetime_seconds: int = 3600
     token_issuer: str = "taskboard"  # noqa: S105 (a name, not a secret)
     token_audience: str = "taskboard-api"  # noqa: S105
@@ -53,6 +54,7 @@ class Settings:
             environment=environment,
             host=env.get("TASKBOARD_HOST", defaults.host),
             port=_integer(env, "TASKBOARD_PORT", defaults.port, minimum=1, maximum=65535),
+            workers=_integer(env, "TASKBOARD_WORKERS", defaults.workers, minimum=1),
             token_lifetime_seconds=_integer(
                 env, "TASKBOARD_TOKEN_LIFETIME_SECONDS", defaults.token_lifetime_seconds, minimum=60
             ),

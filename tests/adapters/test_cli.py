@@ -1,10 +1,18 @@
 """The `taskboard` command, run in process against a SQLite file of the test's own."""
 
 import io
+import json
 import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -12,7 +20,7 @@ import pytest
 from adapters.cli import main
 from adapters.composition import make_container
 from adapters.persistence.sqlalchemy import migrations
-from adapters.settings import Settings
+from adapters.settings import Settings, SettingsError
 from application.users.authenticate import (
     Authenticate,
     AuthenticateCommand,
@@ -151,3 +159,139 @@ def test_create_admin_on_an_unmigrated_database_says_to_upgrade_first(
     assert run_cli("users", "create-admin", "--email", unique_email()) != 0
 
     assert "run `taskboard db upgrade`" in capsys.readouterr().err
+
+
+# `taskboard serve`: first what it hands uvicorn (uvicorn.run replaced by a recorder), then a real server.
+
+
+@pytest.fixture
+def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    runs: list[dict[str, Any]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: runs.append({"app": app, **options}))
+    return runs
+
+
+def test_serve_runs_the_app_factory_with_uvloop_httptools_and_the_workers_asked_for(
+    uvicorn_runs: list[dict[str, Any]],
+) -> None:
+    handlers = {stop: signal.getsignal(stop) for stop in (signal.SIGTERM, signal.SIGINT)}
+
+    # In this thread, not run_cli's: only the main thread may install signal handlers.
+    assert main(["serve", "--workers", "3", "--port", "8123"]) == 0
+
+    [run] = uvicorn_runs
+    assert (run["app"], run["factory"]) == ("adapters.http.app:create_app", True)
+    assert (run["loop"], run["http"]) == ("uvloop", "httptools")
+    assert (run["workers"], run["host"], run["port"]) == (3, "127.0.0.1", 8123)
+    assert run["timeout_graceful_shutdown"] > 0
+    assert {stop: signal.getsignal(stop) for stop in handlers} == handlers  # put back as found
+
+
+def test_serve_takes_the_workers_from_the_environment_and_defaults_to_one(
+    monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    assert main(["serve"]) == 0
+    monkeypatch.setenv("TASKBOARD_WORKERS", "2")
+    assert main(["serve"]) == 0
+    assert main(["serve", "--workers", "4"]) == 0  # the flag wins
+
+    assert [run["workers"] for run in uvicorn_runs] == [1, 2, 4]
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "two", "1.5", ""])
+def test_the_workers_setting_must_be_a_whole_number_of_at_least_one(raw: str) -> None:
+    with pytest.raises(SettingsError, match="TASKBOARD_WORKERS"):
+        Settings.from_environment({"TASKBOARD_WORKERS": raw, "TASKBOARD_SECRET_KEY": "k" * 40})
+
+
+def test_serve_with_a_bad_workers_setting_says_so_and_serves_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_WORKERS", "0")
+
+    assert main(["serve"]) == 2
+
+    assert uvicorn_runs == []
+    assert capsys.readouterr().err.strip() == "taskboard: TASKBOARD_WORKERS must be at least 1, not 0"
+
+
+@pytest.mark.parametrize("raw", ["0", "-2", "many"])
+def test_serve_refuses_a_workers_flag_that_is_not_a_positive_whole_number(
+    raw: str, capsys: pytest.CaptureFixture[str], uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--workers", raw])
+
+    assert exit_info.value.code == 2
+    assert uvicorn_runs == []
+    assert "argument --workers: must be" in capsys.readouterr().err
+
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_live(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=5) as response:
+                assert response.status == 200
+                return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_served_api_finishes_a_request_in_flight_on_sigterm_then_exits_0_having_closed_the_database(
+    workers: int, tmp_path: Path
+) -> None:
+    """The request's body arrives only after SIGTERM: the server must wait for it and answer.
+
+    On SQLite in WAL mode the -wal file is removed when the last connection closes, so its absence
+    after exit shows the app's shutdown disposed of the pool (a process that just exits leaves it).
+    """
+    email, port = unique_email(), _free_port()
+    env = {**os.environ, "TASKBOARD_PORT": str(port), "TASKBOARD_ADMIN_PASSWORD": PASSWORD}
+    for command in (["db", "upgrade"], ["users", "create-admin", "--email", email]):
+        subprocess.run([BIN / "taskboard", *command], env=env, check=True, capture_output=True, timeout=60)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [BIN / "taskboard", "serve", "--workers", str(workers)], env=env, stderr=log_file
+        )
+    try:
+        _wait_until_live(port, process)
+        body = json.dumps({"email": email, "password": PASSWORD}).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+            client.sendall(
+                b"POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+            )
+            time.sleep(0.5)  # the server has the headers: the request is in flight
+            process.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            assert process.poll() is None, "the server stopped without waiting for the request"
+            client.sendall(body)
+            response = b""
+            while chunk := client.recv(65536):  # the server closes the connection once it has answered
+                response += chunk
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    head, _, answer = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), response
+    assert json.loads(answer)["token_type"] == "bearer"
+    printed = log.read_text()
+    assert printed.count("Application shutdown complete") == workers, printed
+    assert not (tmp_path / "var" / "taskboard.db-wal").exists()
