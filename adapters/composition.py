@@ -5,13 +5,14 @@ from datetime import timedelta
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import UtcClock
+from adapters.persistence.caller import Caller
 from adapters.persistence.health import MemoryReadinessProbe, ReadinessProbe, SqlReadinessProbe
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
+from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.migrations import head_revision
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
@@ -66,6 +67,11 @@ class ServicesProvider(Provider):
     def password_hasher(self) -> PasswordHasher:
         return Argon2PasswordHasher()
 
+    @provide(scope=Scope.REQUEST)
+    def caller(self) -> Caller:
+        # Empty until the HTTP authentication verifies the request's token and fills it in.
+        return Caller()
+
     @provide(scope=Scope.APP)
     def token_issuer(self, settings: Settings) -> TokenIssuer:
         return JwtTokenIssuer(
@@ -77,7 +83,7 @@ class ServicesProvider(Provider):
 
 
 class SqlAlchemyProvider(Provider):
-    """SQLite or PostgreSQL: one engine per process, one session per request."""
+    """SQLite or PostgreSQL: one engine per process, one connection per request."""
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
@@ -86,22 +92,19 @@ class SqlAlchemyProvider(Provider):
         await engine.dispose()
 
     @provide(scope=Scope.APP)
-    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-        return create_session_factory(engine)
-
-    @provide(scope=Scope.APP)
     def readiness(self, engine: AsyncEngine) -> ReadinessProbe:
         return SqlReadinessProbe(engine, head_revision())
 
     @provide(scope=Scope.REQUEST)
-    async def session(self, factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-        # Only opens and closes: the use case's unit of work commits (stack-facts trap 2).
-        async with factory() as session:
-            yield session
-
-    @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, session: AsyncSession) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(session)
+    async def unit_of_work(self, engine: AsyncEngine, caller: Caller) -> AsyncIterator[UnitOfWork]:
+        # The request's units of work share one connection, given back here when the request
+        # ends. Only the use case's unit of work commits: a provider that committed on the way
+        # out would commit after a failed request too (stack-facts trap 2).
+        unit_of_work = SqlAlchemyUnitOfWork(engine, caller)
+        try:
+            yield unit_of_work
+        finally:
+            await unit_of_work.close()
 
 
 class MemoryProvider(Provider):
@@ -114,8 +117,8 @@ class MemoryProvider(Provider):
         return MemoryReadinessProbe()
 
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, store: MemoryStore) -> UnitOfWork:
-        return InMemoryUnitOfWork(store)
+    def unit_of_work(self, store: MemoryStore, caller: Caller) -> UnitOfWork:
+        return InMemoryUnitOfWork(store, caller)
 
 
 class UseCasesProvider(Provider):

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
-from uuid import UUID
+
+from domain.users import Actor
 
 
 class Clock(Protocol):
@@ -34,4 +35,6 @@ class IssuedToken:
 
 
 class TokenIssuer(Protocol):
-    def issue(self, user_id: UUID) -> IssuedToken: ...
+    def issue(self, actor: Actor) -> IssuedToken:
+        """A token that speaks for the actor: their account, in the role they hold now."""
+        ...

@@ -1,5 +1,6 @@
 """The transaction boundary a use case opens: everything inside commits together or not at all."""
 
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -12,8 +13,13 @@ from domain.users import UserRepository
 class UnitOfWork(Protocol):
     """`async with uow:` begins a transaction; leaving the block commits, an exception rolls back.
 
+    `async with uow.read_only():` begins a transaction that only reads: it sees one consistent
+    snapshot of the data (a page and its total agree), takes no write lock, and refuses writes.
+
     Repositories are attributes so that a use case reaches every table through one transaction.
-    Adapters translate their own constraint violations into domain errors on the way out.
+    Adapters translate their own constraint violations into domain errors on the way out. A unit
+    of work opened on behalf of a signed-in caller first confirms, inside the same transaction,
+    that the caller's token still speaks for their account (else AuthenticationFailed).
     """
 
     users: UserRepository
@@ -21,6 +27,8 @@ class UnitOfWork(Protocol):
     tags: TagRepository
     tasks: TaskRepository
     comments: CommentRepository
+
+    def read_only(self) -> AbstractAsyncContextManager[None]: ...
 
     async def __aenter__(self) -> Self: ...
 

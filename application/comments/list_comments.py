@@ -34,7 +34,7 @@ class ListComments:
         self._uow = uow
 
     async def execute(self, query: ListCommentsQuery) -> CommentPage:
-        async with self._uow:
+        async with self._uow.read_only():
             await load_visible_task(self._uow, query.actor, query.task_id)
             items, total = await self._uow.comments.list_for_task(query.task_id, query.page)
         return CommentPage(items=items, total=total, page=query.page)

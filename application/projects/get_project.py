@@ -25,7 +25,7 @@ class GetProject:
         self._uow = uow
 
     async def execute(self, query: GetProjectQuery) -> ProjectAccess:
-        async with self._uow:
+        async with self._uow.read_only():
             return await load_project_access(
                 self._uow, query.actor, query.project_id, include_deleted=query.include_deleted
             )

@@ -25,6 +25,6 @@ class ListMembers:
         self._uow = uow
 
     async def execute(self, query: ListMembersQuery) -> Sequence[MemberView]:
-        async with self._uow:
+        async with self._uow.read_only():
             await load_project_access(self._uow, query.actor, query.project_id)
             return await self._uow.projects.list_members(query.project_id)

@@ -45,6 +45,6 @@ class ListProjects:
             text=text,
             include_deleted=filters.include_deleted,
         )
-        async with self._uow:
+        async with self._uow.read_only():
             items, total = await self._uow.projects.list(filters, query.sort, query.page)
         return ProjectPage(items=items, total=total, page=query.page)

@@ -24,6 +24,6 @@ class ListTags:
         self._uow = uow
 
     async def execute(self, query: ListTagsQuery) -> Sequence[Tag]:
-        async with self._uow:
+        async with self._uow.read_only():
             await load_project_access(self._uow, query.actor, query.project_id)
             return await self._uow.tags.list_for_project(query.project_id)

@@ -31,7 +31,7 @@ class GetTask:
         self._uow = uow
 
     async def execute(self, query: GetTaskQuery) -> TaskDetail:
-        async with self._uow:
+        async with self._uow.read_only():
             task_id = await self._resolve(query.id_or_key)
             await load_visible_task(self._uow, query.actor, task_id, include_deleted=query.include_deleted)
             summary = await self._uow.tasks.get_summary(task_id, include_deleted=query.include_deleted)

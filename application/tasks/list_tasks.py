@@ -43,7 +43,7 @@ class ListTasks:
         filters = dataclasses.replace(
             query.filters, visible_to=None if actor.is_admin else actor.id, text=text
         )
-        async with self._uow:
+        async with self._uow.read_only():
             if filters.include_deleted and not actor.is_admin:
                 await self._ensure_manages_filtered_project(actor, filters)
             items, total = await self._uow.tasks.list(filters, query.sort, query.page)

@@ -34,7 +34,7 @@ class Authenticate:
         except ValidationFailed:
             raise failure from None
         # The slow hash checks run outside the transaction, so they hold no lock.
-        async with self._uow:
+        async with self._uow.read_only():
             user = await self._uow.users.get_by_email(email)
         if user is None:
             # Hashing costs what verifying does: an unknown email answers as slowly as a known one.
@@ -44,7 +44,7 @@ class Authenticate:
             raise failure
         if self._hasher.needs_rehash(user.password_hash):
             await self._rehash(user.password_hash, command.password, user.id)
-        return self._tokens.issue(user.id)
+        return self._tokens.issue(user.as_actor())
 
     async def _rehash(self, old_hash: str, password: str, user_id: UUID) -> None:
         new_hash = await self._hasher.hash(password)
@@ -64,15 +64,14 @@ class IdentifyCallerQuery:
 class IdentifyCaller:
     """Turn the subject of a verified token into an actor.
 
-    Rules: the account must still exist, be active and not deleted, checked on every request, so
-    that deactivating or deleting a user stops their tokens at once.
+    Rules: the account must still exist, be active and not deleted.
     """
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
     async def execute(self, query: IdentifyCallerQuery) -> Actor:
-        async with self._uow:
+        async with self._uow.read_only():
             user = await self._uow.users.get_by_id(query.user_id)
         if user is None or not user.is_active:
             raise AuthenticationFailed("the account behind this token cannot sign in")

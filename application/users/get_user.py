@@ -24,7 +24,7 @@ class GetUser:
         self._uow = uow
 
     async def execute(self, query: GetUserQuery) -> User:
-        async with self._uow:
+        async with self._uow.read_only():
             return await load_visible_user(
                 self._uow.users, query.actor, query.user_id, include_deleted=query.include_deleted
             )

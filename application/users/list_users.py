@@ -35,6 +35,6 @@ class ListUsers:
         if filters.email_contains is not None:
             # Case is the repositories' concern (they match lower-case stored emails); spaces are ours.
             filters = dataclasses.replace(filters, email_contains=filters.email_contains.strip())
-        async with self._uow:
+        async with self._uow.read_only():
             items, total = await self._uow.users.list(filters, query.sort, query.page)
         return UserPage(items=items, total=total, page=query.page)

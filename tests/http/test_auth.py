@@ -13,7 +13,7 @@ from litestar.routes import HTTPRoute
 
 from adapters.settings import Settings
 from tests.factories import unique_email
-from tests.http.conftest import Account, assert_problem, on_both_databases, register, settings_of
+from tests.http.conftest import Account, assert_problem, on_both_databases, register, settings_of, sign_in
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -32,6 +32,7 @@ def claims(settings: Settings, account: Account, **overrides: Any) -> dict[str, 
         "exp": now + timedelta(minutes=5),
         "iss": settings.token_issuer,
         "aud": settings.token_audience,
+        "role": "member",
     }
     values.update(overrides)
     return {name: value for name, value in values.items() if value is not None}
@@ -124,6 +125,22 @@ async def test_reactivated_users_token_works_again(
     assert (await api.get("/api/v1/users/me", headers=member.headers)).status_code == 200
 
 
+async def test_a_promoted_or_demoted_users_token_stops_working_until_they_sign_in_again(
+    api: httpx.AsyncClient, admin: Account, member: Account
+) -> None:
+    """A token names the role it was issued for; a role change revokes it rather than stretch it."""
+    promote = await api.patch(f"/api/v1/users/{member.id}", json={"role": "admin"}, headers=admin.headers)
+    assert promote.status_code == 200, promote.text
+    assert_unauthorized(await api.get("/api/v1/users/me", headers=member.headers))
+    promoted = await sign_in(api, member.email, member.password)
+    assert (await api.get("/api/v1/users", headers=promoted)).status_code == 200
+
+    demote = await api.patch(f"/api/v1/users/{admin.id}", json={"role": "member"}, headers=promoted)
+    assert demote.status_code == 200, demote.text
+    # The old admin token cannot reach what only admins see.
+    assert_unauthorized(await api.get("/api/v1/users", headers=admin.headers))
+
+
 async def test_a_token_made_like_the_services_own_is_accepted(app: Litestar, api: httpx.AsyncClient) -> None:
     """The control for the refusals below: only the one thing each of them changes is wrong."""
     settings = await settings_of(app)
@@ -148,6 +165,9 @@ async def test_a_token_made_like_the_services_own_is_accepted(app: Litestar, api
         ("unsigned", {}, "", "none"),
         ("unknown user", {"sub": str(uuid4())}, None, "HS256"),
         ("subject not a user id", {"sub": "admin"}, None, "HS256"),
+        ("no role", {"role": None}, None, "HS256"),
+        ("a role the account does not hold", {"role": "admin"}, None, "HS256"),
+        ("not a role", {"role": "owner"}, None, "HS256"),
     ],
 )
 async def test_forged_or_stale_tokens_are_refused(

@@ -14,6 +14,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adapters.http.app import create_app
+from adapters.persistence.caller import Caller
 from adapters.persistence.sqlalchemy.tasks import SqlAlchemyTaskRepository
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from domain.tasks import Task
@@ -111,10 +112,17 @@ class RacingUpdatesProvider(Provider):
         self._barrier = barrier
 
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, session: AsyncSession) -> UnitOfWork:
-        uow = SqlAlchemyUnitOfWork(session)
-        uow.tasks = MeetBeforeSaving(session, self._barrier)
-        return uow
+    async def unit_of_work(self, engine: AsyncEngine, caller: Caller) -> AsyncIterator[UnitOfWork]:
+        barrier = self._barrier
+
+        class RacingUnitOfWork(SqlAlchemyUnitOfWork):
+            def _bind_repositories(self, session: AsyncSession) -> None:
+                super()._bind_repositories(session)
+                self.tasks = MeetBeforeSaving(session, barrier)
+
+        uow = RacingUnitOfWork(engine, caller)
+        yield uow
+        await uow.close()
 
 
 @pytest.fixture

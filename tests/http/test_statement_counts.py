@@ -1,9 +1,11 @@
-"""Lists and reads cost a fixed number of SQL statements, whatever the page size: no N+1 queries.
+"""Requests cost a fixed number of SQL statements, whatever the page size: no N+1 queries.
 
-Each test counts the statements one request sends to the app's own engine (SQLAlchemy's
-before_cursor_execute event), for a page of 1 and a page of 100, and names the number: a change that
-adds a query per row, or one more query per request, fails here and has to update the number on purpose.
-The counts include the caller's sign-in check and, on SQLite, the BEGIN IMMEDIATE of each transaction.
+Each test counts the statements one request sends to the app's own engine, as PostgreSQL's
+pg_stat_statements counts them: transaction control (BEGIN, COMMIT, ROLLBACK) included. It does so
+for a page of 1 and a page of 100, and names the number: a change that adds a query per row, or
+one more query or transaction per request, fails here and has to update the number on purpose.
+Every request also checks out exactly one connection and runs exactly one transaction, which
+begins with the caller's sign-in check: the same counts on SQLite and PostgreSQL.
 """
 
 from collections.abc import Iterator
@@ -30,20 +32,18 @@ from tests.http.tracker import (
 
 on_sql_databases = pytest.mark.parametrize("api_backend", ["sqlite", "postgresql"], indirect=True)
 
-# Statements per request. Each starts with the caller's sign-in check (1: the user row); SQLite adds
-# a BEGIN IMMEDIATE for each of the request's two transactions (the sign-in check, then the use
-# case), where asyncpg begins without a statement.
+# Statements per request: BEGIN, the caller's sign-in check (the user row), what the use case
+# reads and writes, COMMIT.
 #
-# GET /tasks: count, page (project, assignee and reporter joined), tags (one selectin), comment
-# counts (one grouped query).
-TASK_LIST_STATEMENTS = {"sqlite": 7, "postgresql": 5}
+# GET /tasks: count, page (project, assignee and reporter joined), tags of the page, comment counts.
+TASK_LIST_STATEMENTS = 7
 # GET /tasks/{id}: task + its tags, project, membership, summary + its tags, comment count, latest 20
 # comments with their authors.
-TASK_READ_STATEMENTS = {"sqlite": 11, "postgresql": 9}
+TASK_READ_STATEMENTS = 11
 # GET /projects: count, page.
-PROJECT_LIST_STATEMENTS = {"sqlite": 5, "postgresql": 3}
+PROJECT_LIST_STATEMENTS = 5
 # GET /tasks/{id}/comments: task + its tags, project, membership, count, page with the authors joined.
-COMMENT_LIST_STATEMENTS = {"sqlite": 9, "postgresql": 7}
+COMMENT_LIST_STATEMENTS = 9
 
 
 @pytest.fixture
@@ -56,31 +56,83 @@ async def engine(app: Litestar) -> AsyncEngine:
     return await container_of(app).get(AsyncEngine)
 
 
-@contextmanager
-def recording(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every SQL statement the engine sends while the block runs."""
-    statements: list[str] = []
+class Recording(list[str]):
+    """The statements sent, in order, and how many connections were checked out meanwhile."""
 
-    def record(
+    checkouts = 0
+
+
+@contextmanager
+def recording(engine: AsyncEngine) -> Iterator[Recording]:
+    """Every statement the engine sends while the block runs, transaction control included.
+
+    SQLite's BEGIN is a statement of ours (the engine's begin hook); asyncpg sends PostgreSQL's
+    from the driver, so that one is recorded from SQLAlchemy's begin event. COMMIT and ROLLBACK
+    are driver calls on both.
+    """
+    statements = Recording()
+
+    def on_statement(
         _connection: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
     ) -> None:
         statements.append(statement)
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    def on_begin(connection: Any) -> None:
+        if connection.dialect.name == "postgresql":
+            options = connection.get_execution_options()
+            access = "READ ONLY" if options.get("postgresql_readonly") else "READ WRITE"
+            statements.append(f"BEGIN ISOLATION LEVEL {options.get('isolation_level')} {access}")
+
+    def on_commit(_connection: Any) -> None:
+        statements.append("COMMIT")
+
+    def on_rollback(_connection: Any) -> None:
+        statements.append("ROLLBACK")
+
+    def on_checkout(*_args: Any) -> None:
+        statements.checkouts += 1
+
+    listeners = [
+        (engine.sync_engine, "before_cursor_execute", on_statement),
+        (engine.sync_engine, "begin", on_begin),
+        (engine.sync_engine, "commit", on_commit),
+        (engine.sync_engine, "rollback", on_rollback),
+        (engine.sync_engine.pool, "checkout", on_checkout),
+    ]
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
     try:
         yield statements
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
 
 
 async def statements_for(
     api: httpx.AsyncClient, engine: AsyncEngine, account: Account, url: str, **params: Any
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], Recording]:
     with recording(engine) as statements:
         response = await api.get(url, params=params, headers=account.headers)
     assert response.status_code == 200, response.text
+    assert_one_transaction(statements, read_only=True)
     body: dict[str, Any] = response.json()
     return body, statements
+
+
+def assert_one_transaction(statements: Recording, *, read_only: bool) -> None:
+    """One connection, one transaction from the first statement to the last, the caller check first."""
+    listing = "\n\n".join(statements)
+    assert statements.checkouts == 1, listing
+    begins = [s for s in statements if s.startswith("BEGIN")]
+    assert begins == [statements[0]], listing
+    assert statements[-1] == "COMMIT", listing
+    assert "ROLLBACK" not in statements, listing
+    assert "FROM users" in statements[1], listing
+    assert "users.id =" in statements[1], listing
+    if read_only:
+        assert begins[0] in ("BEGIN", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"), listing
+    else:
+        assert begins[0] in ("BEGIN IMMEDIATE", "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"), listing
 
 
 def assert_same_count(expected: int, small: list[str], large: list[str]) -> None:
@@ -115,7 +167,7 @@ async def seed_tasks(api: httpx.AsyncClient, team: Team, count: int) -> list[dic
 async def test_task_list_costs_the_same_for_one_task_or_a_hundred(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:
-    expected_statements = TASK_LIST_STATEMENTS[api_backend]
+    expected_statements = TASK_LIST_STATEMENTS
     await seed_tasks(api, team, 100)
     params = {"sort": "-priority,due_date,created_at", "project_id": team.project_id}
 
@@ -131,7 +183,7 @@ async def test_task_list_costs_the_same_for_one_task_or_a_hundred(
 async def test_task_read_costs_the_same_for_a_bare_task_or_a_busy_one(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:
-    expected_statements = TASK_READ_STATEMENTS[api_backend]
+    expected_statements = TASK_READ_STATEMENTS
     tags = [(await create_tag(api, team.manager, team.project_id, f"tag{n}"))["id"] for n in range(5)]
     bare = await create_task(api, team.manager, team.project_id, "Bare", tag_ids=tags[:1])
     await add_comment(api, team.manager, bare["id"])
@@ -157,7 +209,7 @@ async def test_task_read_costs_the_same_for_a_bare_task_or_a_busy_one(
 async def test_project_list_costs_the_same_for_one_project_or_a_hundred(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:
-    expected_statements = PROJECT_LIST_STATEMENTS[api_backend]
+    expected_statements = PROJECT_LIST_STATEMENTS
     for n in range(99):
         await create_project(api, team.manager, name=f"Project {n}")
 
@@ -172,7 +224,7 @@ async def test_project_list_costs_the_same_for_one_project_or_a_hundred(
 async def test_comment_list_costs_the_same_for_one_comment_or_a_hundred(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:
-    expected_statements = COMMENT_LIST_STATEMENTS[api_backend]
+    expected_statements = COMMENT_LIST_STATEMENTS
     task = await create_task(api, team.manager, team.project_id)
     authors = [team.manager, team.contributor, team.admin]
     for n in range(100):

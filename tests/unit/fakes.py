@@ -9,7 +9,7 @@ from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.memory.users import InMemoryUserRepository
 from application.ports import IssuedToken
 from domain.paging import MAX_LIMIT, PageRequest
-from domain.users import DEFAULT_USER_SORT, User, UserFilters
+from domain.users import DEFAULT_USER_SORT, Actor, User, UserFilters
 from tests.factories import UserFactory
 
 
@@ -28,14 +28,14 @@ class FakeClock:
 
 
 class RecordingTokenIssuer:
-    """Issues a readable token per user and remembers whom it issued them to."""
+    """Issues a readable token per user and remembers whom, in which role, it issued them to."""
 
     def __init__(self) -> None:
-        self.issued: list[UUID] = []
+        self.issued: list[Actor] = []
 
-    def issue(self, user_id: UUID) -> IssuedToken:
-        self.issued.append(user_id)
-        return IssuedToken(access_token=f"token-{len(self.issued)}-for-{user_id}", expires_in=900)
+    def issue(self, actor: Actor) -> IssuedToken:
+        self.issued.append(actor)
+        return IssuedToken(access_token=f"token-{len(self.issued)}-for-{actor.id}", expires_in=900)
 
 
 async def seed(store: MemoryStore, **fields: Any) -> User:

@@ -45,7 +45,7 @@ async def test_right_password_gives_a_token_for_that_user(
 
     token = await authenticate.execute(AuthenticateCommand(EMAIL, PASSWORD))
 
-    assert tokens.issued == [user.id]
+    assert tokens.issued == [user.as_actor()]
     assert token.access_token.endswith(str(user.id))
     assert token.token_type == "bearer"
 
@@ -57,7 +57,7 @@ async def test_email_is_matched_ignoring_case_and_spaces(
 
     await authenticate.execute(AuthenticateCommand("  ADA@Example.com ", PASSWORD))
 
-    assert tokens.issued == [user.id]
+    assert tokens.issued == [user.as_actor()]
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ async def test_a_re_registered_email_signs_in_the_new_user_only(
         await authenticate.execute(AuthenticateCommand(EMAIL, "the old user's secret"))
     await authenticate.execute(AuthenticateCommand(EMAIL, "the new user's secret"))
 
-    assert tokens.issued == [new_user.id]
+    assert tokens.issued == [new_user.as_actor()]
 
 
 async def test_a_current_hash_is_left_alone_on_sign_in(

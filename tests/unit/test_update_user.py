@@ -298,4 +298,4 @@ async def test_after_a_password_change_only_the_new_password_signs_in(
     with pytest.raises(AuthenticationFailed):
         await authenticate.execute(AuthenticateCommand("ada@example.com", "the old secret"))
     await authenticate.execute(AuthenticateCommand("ada@example.com", "the new secret"))
-    assert tokens.issued == [member.id]
+    assert tokens.issued == [member.as_actor()]

@@ -1,6 +1,9 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
+from adapters.persistence.caller import Caller, confirm_caller
 from adapters.persistence.memory.comments import InMemoryCommentRepository
 from adapters.persistence.memory.projects import InMemoryProjectRepository
 from adapters.persistence.memory.store import MemoryStore
@@ -14,10 +17,12 @@ from domain.users import UserRepository
 
 
 class InMemoryUnitOfWork:
-    """A transaction on the memory store: exclusive while open, undone on any exception."""
+    """A transaction on the memory store: a writer is exclusive while open and undone on any
+    exception; a reader takes no lock and sees the last committed rows."""
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, caller: Caller | None = None) -> None:
         self._store = store
+        self._caller = caller
         self.users: UserRepository = InMemoryUserRepository(store)
         self.projects: ProjectRepository = InMemoryProjectRepository(store)
         self.tags: TagRepository = InMemoryTagRepository(store)
@@ -26,9 +31,21 @@ class InMemoryUnitOfWork:
         self.committed = 0
         self.rolled_back = 0
 
+    @asynccontextmanager
+    async def read_only(self) -> AsyncIterator[None]:
+        with self._store.reading():
+            await confirm_caller(self.users, self._caller)
+            yield
+
     async def __aenter__(self) -> Self:
         await self._store.lock.acquire()
         self._store.begin()
+        try:
+            await confirm_caller(self.users, self._caller)
+        except BaseException:
+            self._store.rollback()
+            self._store.lock.release()
+            raise
         return self
 
     async def __aexit__(

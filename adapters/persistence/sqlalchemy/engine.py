@@ -6,20 +6,23 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+
+# A connection option of ours: the SQLite begin hook reads it to choose BEGIN or BEGIN IMMEDIATE.
+_READ_ONLY = "taskboard_read_only"
+_READ_ONLY_STATEMENTS = ("SELECT", "WITH", "BEGIN", "PRAGMA")
+# Connections older than this are replaced at checkout, at no cost on the way (no ping).
+POOL_RECYCLE_SECONDS = 1800
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         options.setdefault("connect_args", {"timeout": 5})
-        return create_async_engine(url, pool_pre_ping=True, **options)
+        # No pool_pre_ping: it costs a round trip per checkout. A dead connection shows itself by
+        # the error of its first statement instead (see SqlAlchemyUnitOfWork).
+        return create_async_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, **options)
 
     in_memory = parsed.database in (None, "", ":memory:")
     if in_memory:
@@ -69,10 +72,36 @@ def _make_sqlite_transactions_serialisable(engine: AsyncEngine, *, wal: bool) ->
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader takes no lock until it reads, and under WAL reads alongside the one writer.
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _refuse_writes_when_read_only(
+        connection: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        # PostgreSQL refuses writes in a READ ONLY transaction and the memory store refuses them
+        # too; a deferred BEGIN would let SQLite write, so refuse here to behave the same.
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        if read_only and not statement.lstrip().upper().startswith(_READ_ONLY_STATEMENTS):
+            raise ReadOnlyTransactionError("a read-only unit of work cannot write")
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # Entities are mapped out of the session inside the transaction, so nothing is read after
-    # commit; expire_on_commit=False keeps a stray access from triggering IO after the fact.
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+class ReadOnlyTransactionError(RuntimeError):
+    """A write inside a read-only unit of work: a programming error, whatever the database."""
+
+
+async def set_transaction_mode(connection: AsyncConnection, *, read_only: bool) -> None:
+    """Set how the connection's next transaction begins; sends nothing to the database.
+
+    PostgreSQL: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` for reads, so a page and its
+    total come from one snapshot; the server's default READ COMMITTED for writes, which take row
+    locks and check versions. SQLite: see the begin hook above.
+    """
+    if connection.dialect.name == "postgresql":
+        await connection.execution_options(
+            isolation_level="REPEATABLE READ" if read_only else "READ COMMITTED",
+            postgresql_readonly=read_only,
+        )
+    else:
+        await connection.execution_options(**{_READ_ONLY: read_only})
