@@ -10,11 +10,16 @@ from domain.tasks import TaskRepository
 from domain.users import UserRepository
 
 
+class WriteInReadOnlyUnitOfWork(RuntimeError):
+    """A use case wrote inside `read_only()`: a programming error, refused alike by every adapter."""
+
+
 class UnitOfWork(Protocol):
     """`async with uow:` begins a transaction; leaving the block commits, an exception rolls back.
 
     `async with uow.read_only():` begins a transaction that only reads: it sees one consistent
-    snapshot of the data (a page and its total agree), takes no write lock, and refuses writes.
+    snapshot of the data (a page and its total agree), takes no write lock, and refuses writes
+    (WriteInReadOnlyUnitOfWork).
 
     Repositories are attributes so that a use case reaches every table through one transaction.
     Adapters translate their own constraint violations into domain errors on the way out. A unit

@@ -8,7 +8,7 @@ Every request also checks out exactly one connection and runs exactly one transa
 begins with the caller's sign-in check: the same counts on SQLite and PostgreSQL.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -92,7 +92,7 @@ def recording(engine: AsyncEngine) -> Iterator[Recording]:
     def on_checkout(*_args: Any) -> None:
         statements.checkouts += 1
 
-    listeners = [
+    listeners: list[tuple[Any, str, Callable[..., None]]] = [
         (engine.sync_engine, "before_cursor_execute", on_statement),
         (engine.sync_engine, "begin", on_begin),
         (engine.sync_engine, "commit", on_commit),

@@ -8,9 +8,13 @@ from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
+from domain.unit_of_work import WriteInReadOnlyUnitOfWork
+
 _ABSENT = object()
-# Set while the current task is inside a read-only unit of work.
-_reading: ContextVar[bool] = ContextVar("memory_store_reading", default=False)
+_Versions = dict[tuple[str, UUID], Any]
+# While the current task is inside a read-only unit of work: the rows changed since it began,
+# as they were when it began.
+_snapshot: ContextVar[_Versions | None] = ContextVar("memory_store_snapshot", default=None)
 
 
 class MemoryStore:
@@ -18,20 +22,25 @@ class MemoryStore:
 
     Writing transactions are serialised by one lock (the strictest isolation, as SQLite's BEGIN
     IMMEDIATE), and each keeps an undo log of the rows it touched, so a rollback costs what the
-    transaction wrote, not the size of the store. Readers take no lock: they see the last committed
-    rows, reading a row that the open writer has touched from its undo log, which holds the
-    committed version. Rows are copied in and out: no caller holds a live row.
+    transaction wrote, not the size of the store. Readers take no lock and see one snapshot, the
+    data as committed when they began: a row the open writer touched is read from its undo log, and
+    a writer that commits while readers are open hands them the versions it replaced. Rows are
+    copied in and out: no caller holds a live row.
     """
 
     def __init__(self) -> None:
         self._tables: dict[str, dict[UUID, Any]] = {}
-        self._undo: dict[tuple[str, UUID], Any] | None = None
+        self._undo: _Versions | None = None
+        self._open_snapshots: list[_Versions] = []
         self.lock = asyncio.Lock()
 
     def begin(self) -> None:
         self._undo = {}
 
     def commit(self) -> None:
+        for snapshot in self._open_snapshots:
+            for place, old in (self._undo or {}).items():
+                snapshot.setdefault(place, old)
         self._undo = None
 
     def rollback(self) -> None:
@@ -44,55 +53,58 @@ class MemoryStore:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """Within the block, this task reads committed rows only and may not write."""
-        token = _reading.set(True)
+        """Within the block, this task reads the data as committed at its start, and may not write."""
+        snapshot: _Versions = {}
+        self._open_snapshots.append(snapshot)
+        token = _snapshot.set(snapshot)
         try:
             yield
         finally:
-            _reading.reset(token)
+            _snapshot.reset(token)
+            self._open_snapshots.remove(snapshot)
 
     def get(self, table: str, key: UUID) -> Any | None:
-        row = self._tables.get(table, {}).get(key)
-        if self._undo is not None and _reading.get():
-            committed = self._undo.get((table, key), row)
-            row = None if committed is _ABSENT else committed
-        return copy.copy(row)
+        row = self._tables.get(table, {}).get(key, _ABSENT)
+        older = self._older_versions(table)
+        if older:
+            row = older.get(key, row)
+        return None if row is _ABSENT else copy.copy(row)
 
     def rows(self, table: str) -> Iterator[Any]:
         current = self._tables.get(table, {})
-        if self._undo is None or not _reading.get():
-            for row in current.values():
-                yield copy.copy(row)
-            return
-        touched = {key: old for (name, key), old in self._undo.items() if name == table}
+        older = self._older_versions(table)
         for key, row in current.items():
-            committed = touched.pop(key, row)
-            if committed is not _ABSENT:
-                yield copy.copy(committed)
-        # Rows the writer deleted are still committed.
-        for old in touched.values():
+            seen = older.pop(key, row) if older else row
+            if seen is not _ABSENT:
+                yield copy.copy(seen)
+        # Rows deleted since the snapshot was taken are still in it.
+        for old in older.values():
             if old is not _ABSENT:
                 yield copy.copy(old)
 
     def put(self, table: str, key: UUID, row: Any) -> None:
-        rows = self._writable(table)
-        assert self._undo is not None
-        self._undo.setdefault((table, key), rows.get(key, _ABSENT))
+        rows, undo = self._writable(table)
+        undo.setdefault((table, key), rows.get(key, _ABSENT))
         rows[key] = copy.copy(row)
 
     def delete(self, table: str, key: UUID) -> None:
-        rows = self._writable(table)
-        assert self._undo is not None
-        self._undo.setdefault((table, key), rows.get(key, _ABSENT))
+        rows, undo = self._writable(table)
+        undo.setdefault((table, key), rows.get(key, _ABSENT))
         rows.pop(key, None)
 
-    def _writable(self, table: str) -> dict[UUID, Any]:
-        if _reading.get():
-            raise ReadOnlyTransactionError("a read-only unit of work cannot write")
+    def _older_versions(self, table: str) -> dict[UUID, Any]:
+        """For a reader: the rows of `table` whose stored version is newer than its snapshot."""
+        snapshot = _snapshot.get()
+        if snapshot is None:
+            return {}
+        # The open writer's undo log holds the committed versions of what it touched; the snapshot
+        # holds what later commits replaced, and wins, being older still.
+        places = {**(self._undo or {}), **snapshot}
+        return {key: old for (name, key), old in places.items() if name == table}
+
+    def _writable(self, table: str) -> tuple[dict[UUID, Any], _Versions]:
+        if _snapshot.get() is not None:
+            raise WriteInReadOnlyUnitOfWork("a read-only unit of work cannot write")
         if self._undo is None:
             raise RuntimeError("writes to the memory store need an open unit of work")
-        return self._tables.setdefault(table, {})
-
-
-class ReadOnlyTransactionError(RuntimeError):
-    """A write inside a read-only unit of work: a programming error, whatever the database."""
+        return self._tables.setdefault(table, {}), self._undo

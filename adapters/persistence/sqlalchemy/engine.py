@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from domain.unit_of_work import WriteInReadOnlyUnitOfWork
+
 # A connection option of ours: the SQLite begin hook reads it to choose BEGIN or BEGIN IMMEDIATE.
 _READ_ONLY = "taskboard_read_only"
 _READ_ONLY_STATEMENTS = ("SELECT", "WITH", "BEGIN", "PRAGMA")
@@ -84,11 +86,7 @@ def _make_sqlite_transactions_serialisable(engine: AsyncEngine, *, wal: bool) ->
         # too; a deferred BEGIN would let SQLite write, so refuse here to behave the same.
         read_only = connection.get_execution_options().get(_READ_ONLY, False)
         if read_only and not statement.lstrip().upper().startswith(_READ_ONLY_STATEMENTS):
-            raise ReadOnlyTransactionError("a read-only unit of work cannot write")
-
-
-class ReadOnlyTransactionError(RuntimeError):
-    """A write inside a read-only unit of work: a programming error, whatever the database."""
+            raise WriteInReadOnlyUnitOfWork("a read-only unit of work cannot write")
 
 
 async def set_transaction_mode(connection: AsyncConnection, *, read_only: bool) -> None:

@@ -1,9 +1,13 @@
 """The one place where database constraint violations become domain errors."""
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict, DomainError, StaleVersion
+from domain.unit_of_work import WriteInReadOnlyUnitOfWork
+
+# PostgreSQL's SQLSTATE for a write in a READ ONLY transaction.
+_READ_ONLY_SQL_TRANSACTION = "25006"
 
 # Constraint markers as PostgreSQL (index name) and SQLite (table.column) report them.
 _UNIQUE_VIOLATIONS: list[tuple[tuple[str, ...], str, str]] = [
@@ -27,4 +31,11 @@ def to_domain_error(error: BaseException) -> DomainError | None:
             if any(marker in message for marker in markers):
                 return Conflict(text, field=field)
         return Conflict("the change conflicts with existing data")
+    return None
+
+
+def to_read_only_violation(error: BaseException) -> WriteInReadOnlyUnitOfWork | None:
+    """PostgreSQL's refusal to write in a READ ONLY transaction, as the other adapters report it."""
+    if isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == _READ_ONLY_SQL_TRANSACTION:
+        return WriteInReadOnlyUnitOfWork("a read-only unit of work cannot write")
     return None

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, A
 from adapters.persistence.caller import Caller, confirm_caller
 from adapters.persistence.sqlalchemy.comments import SqlAlchemyCommentRepository
 from adapters.persistence.sqlalchemy.engine import set_transaction_mode
-from adapters.persistence.sqlalchemy.errors import to_domain_error
+from adapters.persistence.sqlalchemy.errors import to_domain_error, to_read_only_violation
 from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
 from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
 from adapters.persistence.sqlalchemy.tasks import SqlAlchemyTaskRepository
@@ -133,13 +133,16 @@ class SqlAlchemyUnitOfWork:
             else:
                 await transaction.rollback()
         except Exception as commit_error:
-            domain_error = to_domain_error(commit_error)
-            if domain_error is None:
+            if (translated := _translated(commit_error)) is None:
                 raise
-            raise domain_error from commit_error
+            raise translated from commit_error
         finally:
             # The next unit of work in this session must read the database, not this one's objects.
             if self._session is not None:
                 self._session.expunge_all()
-        if exc is not None and (domain_error := to_domain_error(exc)) is not None:
-            raise domain_error from exc
+        if exc is not None and (translated := _translated(exc)) is not None:
+            raise translated from exc
+
+
+def _translated(error: BaseException) -> Exception | None:
+    return to_domain_error(error) or to_read_only_violation(error)
