@@ -166,6 +166,12 @@ class ProjectRepository(Protocol):
 
     async def get_member(self, project_id: UUID, user_id: UUID) -> ProjectMember | None: ...
 
+    async def get_with_member_role(
+        self, project_id: UUID, user_id: UUID, *, include_deleted: bool = False
+    ) -> tuple[Project, MemberRole | None] | None:
+        """The project and the role the user holds in it (None: not a member), in one read."""
+        ...
+
     async def list_members(self, project_id: UUID) -> Sequence[MemberView]:
         """Every member with their user's name, managers first, then by name."""
         ...

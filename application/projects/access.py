@@ -40,14 +40,12 @@ async def load_project_access(
     With `include_deleted`, a deleted project is found only by admins and its managers; everyone
     else gets NotFound, as if it were gone.
     """
-    project = await uow.projects.get_by_id(project_id, include_deleted=include_deleted)
-    if project is None:
+    found = await uow.projects.get_with_member_role(project_id, actor.id, include_deleted=include_deleted)
+    if found is None:
         raise NotFound("project not found")
-    member = await uow.projects.get_member(project_id, actor.id)
-    access = ProjectAccess(
-        project=project, role=None if member is None else member.role, is_admin=actor.is_admin
-    )
-    if member is None and not actor.is_admin:
+    project, role = found
+    access = ProjectAccess(project=project, role=role, is_admin=actor.is_admin)
+    if role is None and not actor.is_admin:
         raise NotFound("project not found")
     if project.is_deleted and not access.can_manage:
         raise NotFound("project not found")

@@ -13,21 +13,26 @@ from domain.users import Actor
 async def load_visible_task(
     uow: UnitOfWork, actor: Actor, task_id: UUID, *, include_deleted: bool = False
 ) -> tuple[Task, ProjectAccess]:
-    """The task and the actor's rights on its project, or NotFound when they may not see it.
+    """The task and the actor's rights on its project, or NotFound when they may not see it."""
+    task = await uow.tasks.get_by_id(task_id, include_deleted=include_deleted)
+    if task is None:
+        raise NotFound("task not found")
+    return task, await load_task_access(uow, actor, task)
+
+
+async def load_task_access(uow: UnitOfWork, actor: Actor, task: Task) -> ProjectAccess:
+    """The actor's rights on the task's project, or NotFound when they may not see the task.
 
     Someone outside the project gets the same 'task not found' as for an unknown id, never a hint
     that the task exists. A deleted task is found only by the project's managers and admins.
     """
-    task = await uow.tasks.get_by_id(task_id, include_deleted=include_deleted)
-    if task is None:
-        raise NotFound("task not found")
     try:
         access = await load_project_access(uow, actor, task.project_id)
     except NotFound:
         raise NotFound("task not found") from None
     if task.is_deleted and not access.can_manage:
         raise NotFound("task not found")
-    return task, access
+    return access
 
 
 async def ensure_assignable(uow: UnitOfWork, project_id: UUID, assignee_id: UUID | None) -> None:

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.tasks.access import load_visible_task
+from application.tasks.access import load_task_access
 from domain.errors import NotFound
 from domain.tasks import TaskDetail, parse_task_key
 from domain.unit_of_work import UnitOfWork
@@ -33,11 +33,12 @@ class GetTask:
     async def execute(self, query: GetTaskQuery) -> TaskDetail:
         async with self._uow.read_only():
             task_id = await self._resolve(query.id_or_key)
-            await load_visible_task(self._uow, query.actor, task_id, include_deleted=query.include_deleted)
             summary = await self._uow.tasks.get_summary(task_id, include_deleted=query.include_deleted)
+            if summary is None:
+                raise NotFound("task not found")
+            # The summary holds the task: who may see it is decided from it, with no second read.
+            await load_task_access(self._uow, query.actor, summary.task)
             comments = await self._uow.comments.latest_for_task(task_id, LATEST_COMMENTS)
-        if summary is None:
-            raise NotFound("task not found")
         return TaskDetail(summary=summary, latest_comments=tuple(comments))
 
     async def _resolve(self, id_or_key: UUID | str) -> UUID:

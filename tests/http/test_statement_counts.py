@@ -37,13 +37,18 @@ on_sql_databases = pytest.mark.parametrize("api_backend", ["sqlite", "postgresql
 #
 # GET /tasks: count, page (project, assignee and reporter joined), tags of the page, comment counts.
 TASK_LIST_STATEMENTS = 7
-# GET /tasks/{id}: task + its tags, project, membership, summary + its tags, comment count, latest 20
-# comments with their authors.
-TASK_READ_STATEMENTS = 11
+# GET /tasks/{id}: summary (project, assignee and reporter joined), its tags, its comment count, the
+# project with the caller's role, the latest 20 comments with their authors.
+TASK_READ_STATEMENTS = 8
 # GET /projects: count, page.
 PROJECT_LIST_STATEMENTS = 5
-# GET /tasks/{id}/comments: task + its tags, project, membership, count, page with the authors joined.
-COMMENT_LIST_STATEMENTS = 9
+# GET /tasks/{id}/comments: the task with its tags joined, the project with the caller's role, count,
+# page with the authors joined.
+COMMENT_LIST_STATEMENTS = 7
+# PATCH /tasks/{id} changing status, priority and title: the task with its tags joined, the project
+# with the caller's role, the versioned UPDATE, then the summary as the list reads it (summary, tags,
+# comment count).
+TASK_UPDATE_STATEMENTS = 9
 
 
 @pytest.fixture
@@ -237,3 +242,22 @@ async def test_comment_list_costs_the_same_for_one_comment_or_a_hundred(
     assert (len(one["items"]), len(hundred["items"]), hundred["total"]) == (1, 100, 100)
     assert {comment["author"]["id"] for comment in hundred["items"]} == {str(a.id) for a in authors}
     assert_same_count(expected_statements, small, large)
+
+
+@on_sql_databases
+async def test_task_update_costs_one_transaction_and_a_fixed_number_of_statements(
+    api: httpx.AsyncClient, engine: AsyncEngine, team: Team
+) -> None:
+    tags = [(await create_tag(api, team.manager, team.project_id, f"tag{n}"))["id"] for n in range(3)]
+    task = await create_task(api, team.manager, team.project_id, "Before", tag_ids=tags)
+    changes = {"status": "in_progress", "priority": "urgent", "title": "After"}
+
+    with recording(engine) as statements:
+        response = await api.patch(f"{TASKS}/{task['id']}", json=changes, headers=team.contributor.headers)
+
+    assert response.status_code == 200, response.text
+    assert {name: response.json()[name] for name in changes} == changes
+    assert response.json()["version"] == task["version"] + 1
+    assert_one_transaction(statements, read_only=False)
+    assert len([s for s in statements if s.lstrip().startswith("UPDATE tasks")]) == 1
+    assert len(statements) == TASK_UPDATE_STATEMENTS, "\n\n".join(statements)

@@ -70,6 +70,15 @@ class InMemoryProjectRepository:
         member: ProjectMember | None = self._store.get(MEMBERS, member_key(project_id, user_id))
         return member
 
+    async def get_with_member_role(
+        self, project_id: UUID, user_id: UUID, *, include_deleted: bool = False
+    ) -> tuple[Project, MemberRole | None] | None:
+        project = await self.get_by_id(project_id, include_deleted=include_deleted)
+        if project is None:
+            return None
+        member = await self.get_member(project_id, user_id)
+        return project, None if member is None else member.role
+
     async def list_members(self, project_id: UUID) -> Sequence[MemberView]:
         views = []
         for member in self._store.rows(MEMBERS):

@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,6 +92,26 @@ class SqlAlchemyProjectRepository:
         )
         model = await self._session.scalar(statement)
         return None if model is None else member_from_model(model)
+
+    async def get_with_member_role(
+        self, project_id: UUID, user_id: UUID, *, include_deleted: bool = False
+    ) -> tuple[Project, MemberRole | None] | None:
+        # One statement for what every access check needs: the project, and the role joined in.
+        statement = (
+            select(ProjectModel, ProjectMemberModel.role)
+            .outerjoin(
+                ProjectMemberModel,
+                and_(ProjectMemberModel.project_id == ProjectModel.id, ProjectMemberModel.user_id == user_id),
+            )
+            .where(ProjectModel.id == project_id)
+        )
+        if not include_deleted:
+            statement = statement.where(ProjectModel.is_deleted.is_(False))
+        row = (await self._session.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        model, role = row
+        return project_from_model(model), None if role is None else MemberRole(role)
 
     async def list_members(self, project_id: UUID) -> Sequence[MemberView]:
         statement = (

@@ -41,6 +41,9 @@ class SqlAlchemyTaskRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # The session's identity map holds models weakly: keep the ones read for a change alive,
+        # so that saving the change finds its model without reading it again.
+        self._read_for_change: dict[UUID, TaskModel] = {}
 
     async def create(self, task: Task) -> None:
         model = TaskModel()
@@ -51,16 +54,21 @@ class SqlAlchemyTaskRepository:
         await self._session.flush()
 
     async def get_by_id(self, task_id: UUID, *, include_deleted: bool = False) -> Task | None:
+        # Tags joined, not selected in a second statement: one task has a handful. The model stays
+        # in the session, so saving it later in the unit of work does not read it again.
         statement = (
             select(TaskModel)
             .join(TaskModel.project)
             .where(TaskModel.id == task_id, _LIVE_PROJECT)
-            .options(selectinload(TaskModel.tags))
+            .options(joinedload(TaskModel.tags))
         )
         if not include_deleted:
             statement = statement.where(TaskModel.is_deleted.is_(False))
-        model = await self._session.scalar(statement)
-        return None if model is None else task_from_model(model)
+        model = (await self._session.scalars(statement)).unique().one_or_none()
+        if model is None:
+            return None
+        self._read_for_change[model.id] = model
+        return task_from_model(model)
 
     async def find_id_by_key(self, project_key: str, number: int) -> UUID | None:
         statement = (
@@ -124,8 +132,10 @@ class SqlAlchemyTaskRepository:
         return await self._session.scalar(statement) or 0
 
     async def _save(self, task: Task) -> None:
-        statement = select(TaskModel).where(TaskModel.id == task.id).options(selectinload(TaskModel.tags))
-        model = await self._session.scalar(statement)
+        model = self._read_for_change.pop(task.id, None)
+        if model is None or model not in self._session:  # not read in this unit of work
+            statement = select(TaskModel).where(TaskModel.id == task.id).options(selectinload(TaskModel.tags))
+            model = await self._session.scalar(statement)
         if model is None or model.version != task.version - 1:
             raise StaleVersion("the task was changed by another request")
         copy_task_onto_model(task, model)
