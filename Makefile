@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Precompiled bytecode: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install run test lint format check-imports typecheck unit clean
+.PHONY: install run test lint format check-imports typecheck unit bench clean
 
 install: $(VENV)/.synced
 
@@ -39,6 +39,17 @@ lint: install
 
 unit: install  ## the use-case tests alone: no database, a few seconds
 	$(BIN)/pytest tests/unit
+
+# The read-path benchmark (bench/run.py): a PostgreSQL cluster of its own, seeded with TASKS tasks,
+# taskboard beside the hand-written baseline. About 5 minutes; not part of `test`.
+# SCALE=1 instead compares list latencies at 10k and 1M tasks (seeding 1M takes several minutes).
+TASKS ?= 100000
+BENCH_ARGS ?=
+bench: $(UV)  ## benchmark GET /tasks against raw asyncpg and FastAPI; e.g. make bench TASKS=10000
+	$(UV) sync --frozen --quiet --inexact --group bench
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "bench: wrk could not be installed; the Python load generator stands in"
+	$(BIN)/python -m bench.run --tasks $(TASKS) $(if $(SCALE),--scale-check) $(BENCH_ARGS)
 
 format: install
 	$(BIN)/ruff format .

@@ -1,10 +1,9 @@
 from collections.abc import Sequence
-from typing import TypeVarTuple
+from typing import Any, TypeVarTuple
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from adapters.persistence.sqlalchemy.mappers import comment_from_model, copy_comment_onto_model
 from adapters.persistence.sqlalchemy.models import CommentModel, ProjectModel, TaskModel, UserModel
@@ -15,11 +14,32 @@ from domain.users import UserRef
 
 _Columns = TypeVarTuple("_Columns")
 
+# Views are read through the tables (SQLAlchemy Core): rows become domain values directly, with no
+# identity map and no ORM objects. Writes, and `get_by_id` (its result is what a use case saves),
+# use the model.
+_comments = CommentModel.__table__
+_tasks = TaskModel.__table__
+_projects = ProjectModel.__table__
+_users = UserModel.__table__
+
+# What CommentRead shows: the comment and its author's id and name. is_deleted is not read: views
+# are of live comments only.
+_VIEW_COLUMNS = (
+    _comments.c.id,
+    _comments.c.task_id,
+    _comments.c.author_id,
+    _comments.c.body,
+    _comments.c.created_at,
+    _comments.c.updated_at,
+    _comments.c.version,
+    _users.c.full_name.label("author_name"),
+)
+
 
 class SqlAlchemyCommentRepository:
     """Comments of live tasks in live projects: every query joins both and skips deleted rows.
 
-    Views load their author in the same statement (id and name only), so a page of comments
+    Views join their author in the same statement (id and name only), so a page of comments
     costs one query and its count one more, whatever the page size.
     """
 
@@ -34,34 +54,35 @@ class SqlAlchemyCommentRepository:
         await self._session.flush()
 
     async def get_by_id(self, comment_id: UUID) -> Comment | None:
-        model = await self._session.scalar(_live_comments().where(CommentModel.id == comment_id))
+        statement = _live(select(CommentModel)).where(CommentModel.id == comment_id)
+        model = await self._session.scalar(statement)
         return None if model is None else comment_from_model(model)
 
     async def get_view(self, comment_id: UUID) -> CommentView | None:
-        model = await self._session.scalar(_views().where(CommentModel.id == comment_id))
-        return None if model is None else _view_from_model(model)
+        row = (await self._session.execute(_views().where(_comments.c.id == comment_id))).one_or_none()
+        return None if row is None else _view_from_row(row)
 
     async def list_for_task(self, task_id: UUID, page: PageRequest) -> tuple[Sequence[CommentView], int]:
-        count = _joined(select(func.count()).select_from(CommentModel)).where(CommentModel.task_id == task_id)
+        count = _live(select(func.count()).select_from(_comments)).where(_comments.c.task_id == task_id)
         total = await self._session.scalar(count)
         statement = (
             _views()
-            .where(CommentModel.task_id == task_id)
-            .order_by(CommentModel.created_at, CommentModel.id)
+            .where(_comments.c.task_id == task_id)
+            .order_by(_comments.c.created_at, _comments.c.id)
             .offset(page.offset)
             .limit(page.limit)
         )
-        models = await self._session.scalars(statement)
-        return [_view_from_model(model) for model in models], total or 0
+        rows = await self._session.execute(statement)
+        return [_view_from_row(row) for row in rows], total or 0
 
     async def latest_for_task(self, task_id: UUID, limit: int) -> Sequence[CommentView]:
         statement = (
             _views()
-            .where(CommentModel.task_id == task_id)
-            .order_by(CommentModel.created_at.desc(), CommentModel.id.desc())
+            .where(_comments.c.task_id == task_id)
+            .order_by(_comments.c.created_at.desc(), _comments.c.id.desc())
             .limit(limit)
         )
-        newest_first = [_view_from_model(model) for model in await self._session.scalars(statement)]
+        newest_first = [_view_from_row(row) for row in await self._session.execute(statement)]
         return newest_first[::-1]
 
     async def update(self, comment: Comment) -> None:
@@ -79,32 +100,35 @@ class SqlAlchemyCommentRepository:
         await self._session.flush()
 
 
-def _joined(statement: Select[*_Columns]) -> Select[*_Columns]:
+def _live(statement: Select[*_Columns]) -> Select[*_Columns]:
     """Only live comments of live tasks in live projects."""
     return (
-        statement.join(CommentModel.task)
-        .join(TaskModel.project)
+        statement.join(_tasks, _tasks.c.id == _comments.c.task_id)
+        .join(_projects, _projects.c.id == _tasks.c.project_id)
         .where(
-            CommentModel.is_deleted.is_(False),
-            TaskModel.is_deleted.is_(False),
-            ProjectModel.is_deleted.is_(False),
+            _comments.c.is_deleted.is_(False),
+            _tasks.c.is_deleted.is_(False),
+            _projects.c.is_deleted.is_(False),
         )
     )
 
 
-def _live_comments() -> Select[CommentModel]:
-    return _joined(select(CommentModel))
-
-
-def _views() -> Select[CommentModel]:
-    return _live_comments().options(
-        joinedload(CommentModel.author).load_only(UserModel.id, UserModel.full_name)
+def _views() -> Select[Any]:
+    """Live comments with their authors joined (every comment has one: author_id is NOT NULL)."""
+    return _live(select(*_VIEW_COLUMNS).select_from(_comments)).join(
+        _users, _users.c.id == _comments.c.author_id
     )
 
 
-def _view_from_model(model: CommentModel) -> CommentView:
-    author = model.author
-    return CommentView(
-        comment=comment_from_model(model),
-        author=UserRef(id=author.id, full_name=author.full_name),
+def _view_from_row(row: Row[*tuple[Any, ...]]) -> CommentView:
+    comment = Comment(
+        id=row.id,
+        task_id=row.task_id,
+        author_id=row.author_id,
+        body=row.body,
+        is_deleted=False,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
     )
+    return CommentView(comment=comment, author=UserRef(id=row.author_id, full_name=row.author_name))

@@ -2,28 +2,52 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import (
     copy_project_onto_model,
-    member_from_model,
     project_from_model,
     project_to_model,
 )
 from adapters.persistence.sqlalchemy.models import ProjectMemberModel, ProjectModel, UserModel
-from adapters.persistence.sqlalchemy.sorting import order_by
+from adapters.persistence.sqlalchemy.sorting import by_code_point, order_by
 from domain.errors import NotFound, StaleVersion
 from domain.paging import PageRequest, SortKey
 from domain.projects import MemberRole, MemberView, Project, ProjectFilters, ProjectMember
 
+# Reads go through the tables (SQLAlchemy Core): rows become domain values directly, with no
+# identity map and no ORM objects. Writes, and reads whose result a use case saves, use the models.
+_projects = ProjectModel.__table__
+_members = ProjectMemberModel.__table__
+_users = UserModel.__table__
+
+# What a Project holds (and so what ProjectRead shows): not name_folded, not task_counter.
+_PROJECT_COLUMNS = (
+    _projects.c.id,
+    _projects.c.key,
+    _projects.c.name,
+    _projects.c.description,
+    _projects.c.is_deleted,
+    _projects.c.created_at,
+    _projects.c.updated_at,
+    _projects.c.version,
+)
+
 # Managers first, then contributors, then viewers: the order the roles are declared in.
-_ROLE_RANK = case({role: position for position, role in enumerate(MemberRole)}, value=ProjectMemberModel.role)
+_ROLE_RANK = case({role: position for position, role in enumerate(MemberRole)}, value=_members.c.role)
 
 
 class SqlAlchemyProjectRepository:
+    """Projects and their memberships.
+
+    Lists and lookups select only the columns the domain values hold, with Core; `get_by_id`
+    loads the ORM model, because `update`, `soft_delete` and `restore` save what it returned
+    through that model (a versioned UPDATE, with no second read of the row).
+    """
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -40,24 +64,24 @@ class SqlAlchemyProjectRepository:
         return None if model is None else project_from_model(model)
 
     async def get_by_key(self, key: str) -> Project | None:
-        statement = select(ProjectModel).where(ProjectModel.key == key, ProjectModel.is_deleted.is_(False))
-        model = await self._session.scalar(statement)
-        return None if model is None else project_from_model(model)
+        statement = select(*_PROJECT_COLUMNS).where(_projects.c.key == key, _projects.c.is_deleted.is_(False))
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else _project_from_row(row)
 
     async def list(
         self, filters: ProjectFilters, sort: Sequence[SortKey], page: PageRequest
     ) -> tuple[Sequence[Project], int]:
         conditions = _conditions(filters)
-        total = await self._session.scalar(select(func.count()).select_from(ProjectModel).where(*conditions))
+        total = await self._session.scalar(select(func.count()).select_from(_projects).where(*conditions))
         statement = (
-            select(ProjectModel)
+            select(*_PROJECT_COLUMNS)
             .where(*conditions)
-            .order_by(*order_by(self._session, ProjectModel, sort))
+            .order_by(*order_by(self._session, _projects, sort))
             .offset(page.offset)
             .limit(page.limit)
         )
-        models = await self._session.scalars(statement)
-        return [project_from_model(model) for model in models], total or 0
+        rows = await self._session.execute(statement)
+        return [_project_from_row(row) for row in rows], total or 0
 
     async def update(self, project: Project) -> None:
         await self._save(project)
@@ -84,14 +108,20 @@ class SqlAlchemyProjectRepository:
         return number
 
     async def get_member(self, project_id: UUID, user_id: UUID) -> ProjectMember | None:
-        statement = (
-            select(ProjectMemberModel)
-            .where(ProjectMemberModel.project_id == project_id, ProjectMemberModel.user_id == user_id)
-            # save_member writes with a Core upsert, which leaves loaded objects as they were.
-            .execution_options(populate_existing=True)
+        # A Core read, as save_member is a Core upsert: no ORM object to keep in step with it.
+        statement = select(_members.c.role, _members.c.created_at, _members.c.updated_at).where(
+            _members.c.project_id == project_id, _members.c.user_id == user_id
         )
-        model = await self._session.scalar(statement)
-        return None if model is None else member_from_model(model)
+        row = (await self._session.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        return ProjectMember(
+            project_id=project_id,
+            user_id=user_id,
+            role=row.role,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
 
     async def get_with_member_role(
         self, project_id: UUID, user_id: UUID, *, include_deleted: bool = False
@@ -116,18 +146,16 @@ class SqlAlchemyProjectRepository:
     async def list_members(self, project_id: UUID) -> Sequence[MemberView]:
         statement = (
             select(
-                ProjectMemberModel.user_id,
-                UserModel.full_name,
-                UserModel.email,
-                ProjectMemberModel.role,
-                ProjectMemberModel.created_at,
-                ProjectMemberModel.updated_at,
+                _members.c.user_id,
+                _users.c.full_name,
+                _users.c.email,
+                _members.c.role,
+                _members.c.created_at,
+                _members.c.updated_at,
             )
-            .join(UserModel, UserModel.id == ProjectMemberModel.user_id)
-            .where(ProjectMemberModel.project_id == project_id, UserModel.is_deleted.is_(False))
-            .order_by(
-                _ROLE_RANK, _by_code_point(self._session, UserModel.full_name), ProjectMemberModel.user_id
-            )
+            .join(_users, _users.c.id == _members.c.user_id)
+            .where(_members.c.project_id == project_id, _users.c.is_deleted.is_(False))
+            .order_by(_ROLE_RANK, by_code_point(self._session, _users.c.full_name), _members.c.user_id)
         )
         rows = await self._session.execute(statement)
         return [
@@ -168,15 +196,15 @@ class SqlAlchemyProjectRepository:
 
     async def manager_ids(self, project_id: UUID) -> Sequence[UUID]:
         statement = (
-            select(ProjectMemberModel.user_id)
-            .join(UserModel, UserModel.id == ProjectMemberModel.user_id)
+            select(_members.c.user_id)
+            .join(_users, _users.c.id == _members.c.user_id)
             .where(
-                ProjectMemberModel.project_id == project_id,
-                ProjectMemberModel.role == MemberRole.MANAGER,
-                UserModel.is_deleted.is_(False),
+                _members.c.project_id == project_id,
+                _members.c.role == MemberRole.MANAGER,
+                _users.c.is_deleted.is_(False),
             )
-            .order_by(ProjectMemberModel.user_id)
-            .with_for_update(of=ProjectMemberModel)
+            .order_by(_members.c.user_id)
+            .with_for_update(of=_members)
         )
         return list(await self._session.scalars(statement))
 
@@ -189,26 +217,32 @@ class SqlAlchemyProjectRepository:
         await self._session.flush()
 
 
-def _by_code_point(session: AsyncSession, column: Any) -> Any:
-    # As sorting.order_by: PostgreSQL would otherwise sort names by the database's locale.
-    return column.collate("C") if session.get_bind().dialect.name == "postgresql" else column
+def _project_from_row(row: Row[*tuple[Any, ...]]) -> Project:
+    return Project(
+        id=row.id,
+        key=row.key,
+        name=row.name,
+        description=row.description,
+        is_deleted=row.is_deleted,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
 
 
 def _conditions(filters: ProjectFilters) -> list[ColumnElement[Any]]:
     conditions: list[ColumnElement[Any]] = []
     if not filters.include_deleted:
-        conditions.append(ProjectModel.is_deleted.is_(False))
+        conditions.append(_projects.c.is_deleted.is_(False))
     if filters.member_id is not None:
-        memberships = select(ProjectMemberModel.project_id).where(
-            ProjectMemberModel.user_id == filters.member_id
-        )
-        conditions.append(ProjectModel.id.in_(memberships))
+        memberships = select(_members.c.project_id).where(_members.c.user_id == filters.member_id)
+        conditions.append(_projects.c.id.in_(memberships))
     if filters.text is not None:
         # Both sides casefolded in Python (name_folded is filled by the mapper; keys are ASCII
         # letters, which lower() folds alike on both databases), so every adapter agrees.
         needle = filters.text.casefold()
         conditions.append(
-            func.lower(ProjectModel.key).contains(needle, autoescape=True)
-            | ProjectModel.name_folded.contains(needle, autoescape=True)
+            func.lower(_projects.c.key).contains(needle, autoescape=True)
+            | _projects.c.name_folded.contains(needle, autoescape=True)
         )
     return conditions

@@ -1,13 +1,32 @@
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVarTuple
 from uuid import UUID
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Row, Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import copy_tag_onto_model, tag_from_model
 from adapters.persistence.sqlalchemy.models import ProjectModel, TagModel, task_tags
+from adapters.persistence.sqlalchemy.sorting import by_code_point
 from domain.projects import Tag, tag_name_key
+
+_Columns = TypeVarTuple("_Columns")
+
+# Lists are read through the tables (SQLAlchemy Core): rows become domain values directly, with no
+# identity map and no ORM objects. Writes, and `get_by_id` (its result is what a use case saves),
+# use the model.
+_tags = TagModel.__table__
+_projects = ProjectModel.__table__
+
+# What a Tag holds (and so what TagRead shows): not name_key, which is computed from the name.
+_TAG_COLUMNS = (
+    _tags.c.id,
+    _tags.c.project_id,
+    _tags.c.name,
+    _tags.c.color,
+    _tags.c.created_at,
+    _tags.c.updated_at,
+)
 
 
 class SqlAlchemyTagRepository:
@@ -24,21 +43,23 @@ class SqlAlchemyTagRepository:
         await self._session.flush()
 
     async def get_by_id(self, tag_id: UUID) -> Tag | None:
-        model = await self._session.scalar(_live_tags().where(TagModel.id == tag_id))
+        model = await self._session.scalar(_live(select(TagModel)).where(TagModel.id == tag_id))
         return None if model is None else tag_from_model(model)
 
     async def list_for_project(self, project_id: UUID) -> Sequence[Tag]:
-        statement = _live_tags().where(TagModel.project_id == project_id).order_by(*self._by_name())
-        return [tag_from_model(model) for model in await self._session.scalars(statement)]
+        statement = (
+            _live(select(*_TAG_COLUMNS)).where(_tags.c.project_id == project_id).order_by(*self._by_name())
+        )
+        return [_tag_from_row(row) for row in await self._session.execute(statement)]
 
     async def find_by_names(self, project_id: UUID, names: Sequence[str]) -> Sequence[Tag]:
         keys = {tag_name_key(name) for name in names}
         statement = (
-            _live_tags()
-            .where(TagModel.project_id == project_id, TagModel.name_key.in_(keys))
+            _live(select(*_TAG_COLUMNS))
+            .where(_tags.c.project_id == project_id, _tags.c.name_key.in_(keys))
             .order_by(*self._by_name())
         )
-        return [tag_from_model(model) for model in await self._session.scalars(statement)]
+        return [_tag_from_row(row) for row in await self._session.execute(statement)]
 
     async def update(self, tag: Tag) -> None:
         model = await self._session.get(TagModel, tag.id)
@@ -57,14 +78,22 @@ class SqlAlchemyTagRepository:
         )
 
     def _by_name(self) -> tuple[Any, ...]:
-        # Code-point order, as the other adapters; PostgreSQL would otherwise use its locale.
-        postgresql = self._session.get_bind().dialect.name == "postgresql"
-        return (TagModel.name.collate("C") if postgresql else TagModel.name, TagModel.id)
+        return (by_code_point(self._session, _tags.c.name), _tags.c.id)
 
 
-def _live_tags() -> Select[TagModel]:
-    return (
-        select(TagModel)
-        .join(ProjectModel, ProjectModel.id == TagModel.project_id)
-        .where(ProjectModel.is_deleted.is_(False))
+def _live(statement: Select[*_Columns]) -> Select[*_Columns]:
+    """Only tags of live projects."""
+    return statement.join(_projects, _projects.c.id == _tags.c.project_id).where(
+        _projects.c.is_deleted.is_(False)
+    )
+
+
+def _tag_from_row(row: Row[*tuple[Any, ...]]) -> Tag:
+    return Tag(
+        id=row.id,
+        project_id=row.project_id,
+        name=row.name,
+        color=row.color,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )

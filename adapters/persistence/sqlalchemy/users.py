@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import (
@@ -16,8 +16,32 @@ from domain.errors import StaleVersion
 from domain.paging import PageRequest, SortKey
 from domain.users import User, UserFilters, UserRole
 
+# Reads go through the table (SQLAlchemy Core): rows become domain values directly, with no identity
+# map and no ORM objects. Writes, and reads whose result a use case saves, use the model.
+_users = UserModel.__table__
+
+# Every column, because the repository hands out whole User entities: `list` too, as its Protocol
+# says, though UserRead shows all but password_hash (leaving it out needs a read model of its own).
+_USER_COLUMNS = (
+    _users.c.id,
+    _users.c.email,
+    _users.c.full_name,
+    _users.c.password_hash,
+    _users.c.role,
+    _users.c.is_active,
+    _users.c.is_deleted,
+    _users.c.created_at,
+    _users.c.updated_at,
+    _users.c.version,
+)
+
 
 class SqlAlchemyUserRepository:
+    """Users. `get_by_id` loads the ORM model, because `update`, `soft_delete` and `restore` save
+    what it returned through that model (a versioned UPDATE, with no second read of the row); the
+    other reads select the columns with Core.
+    """
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
@@ -32,24 +56,24 @@ class SqlAlchemyUserRepository:
         return None if model is None else user_from_model(model)
 
     async def get_by_email(self, email: str) -> User | None:
-        statement = select(UserModel).where(UserModel.email == email, UserModel.is_deleted.is_(False))
-        model = await self._session.scalar(statement)
-        return None if model is None else user_from_model(model)
+        statement = select(*_USER_COLUMNS).where(_users.c.email == email, _users.c.is_deleted.is_(False))
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else _user_from_row(row)
 
     async def list(
         self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest
     ) -> tuple[Sequence[User], int]:
         conditions = _conditions(filters)
-        total = await self._session.scalar(select(func.count()).select_from(UserModel).where(*conditions))
+        total = await self._session.scalar(select(func.count()).select_from(_users).where(*conditions))
         statement = (
-            select(UserModel)
+            select(*_USER_COLUMNS)
             .where(*conditions)
-            .order_by(*order_by(self._session, UserModel, sort))
+            .order_by(*order_by(self._session, _users, sort))
             .offset(page.offset)
             .limit(page.limit)
         )
-        models = await self._session.scalars(statement)
-        return [user_from_model(model) for model in models], total or 0
+        rows = await self._session.execute(statement)
+        return [_user_from_row(row) for row in rows], total or 0
 
     async def update(self, user: User) -> None:
         await self._save(user)
@@ -62,13 +86,13 @@ class SqlAlchemyUserRepository:
 
     async def active_admin_ids(self) -> Sequence[UUID]:
         statement = (
-            select(UserModel.id)
+            select(_users.c.id)
             .where(
-                UserModel.role == UserRole.ADMIN,
-                UserModel.is_active.is_(True),
-                UserModel.is_deleted.is_(False),
+                _users.c.role == UserRole.ADMIN,
+                _users.c.is_active.is_(True),
+                _users.c.is_deleted.is_(False),
             )
-            .order_by(UserModel.id)
+            .order_by(_users.c.id)
             .with_for_update()
         )
         return list(await self._session.scalars(statement))
@@ -82,17 +106,32 @@ class SqlAlchemyUserRepository:
         await self._session.flush()
 
 
+def _user_from_row(row: Row[*tuple[Any, ...]]) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        full_name=row.full_name,
+        password_hash=row.password_hash,
+        role=row.role,
+        is_active=row.is_active,
+        is_deleted=row.is_deleted,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
 def _conditions(filters: UserFilters) -> list[ColumnElement[Any]]:
     conditions: list[ColumnElement[Any]] = []
     if not filters.include_deleted:
-        conditions.append(UserModel.is_deleted.is_(False))
+        conditions.append(_users.c.is_deleted.is_(False))
     if filters.role is not None:
-        conditions.append(UserModel.role == filters.role)
+        conditions.append(_users.c.role == filters.role)
     if filters.is_active is not None:
-        conditions.append(UserModel.is_active.is_(filters.is_active))
+        conditions.append(_users.c.is_active.is_(filters.is_active))
     if filters.email_contains is not None:
         # Stored emails are lower-case; a lower-case needle makes the match ignore case on both
         # databases alike (SQLite's LIKE folds ASCII case, PostgreSQL's does not).
         needle = filters.email_contains.lower()
-        conditions.append(UserModel.email.contains(needle, autoescape=True))
+        conditions.append(_users.c.email.contains(needle, autoescape=True))
     return conditions
