@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import UtcClock
+from adapters.http.cursors import CursorCodec
 from adapters.persistence.caller import Caller
 from adapters.persistence.health import MemoryReadinessProbe, ReadinessProbe, SqlReadinessProbe
 from adapters.persistence.memory.store import MemoryStore
@@ -55,7 +56,7 @@ MEMORY_URL = "memory://"
 
 
 class ServicesProvider(Provider):
-    """Process-wide services that are not persistence: time, hashing, tokens."""
+    """Process-wide services that are not persistence: time, hashing, tokens, cursors."""
 
     settings = from_context(provides=Settings, scope=Scope.APP)
 
@@ -71,6 +72,10 @@ class ServicesProvider(Provider):
     def caller(self) -> Caller:
         # Empty until the HTTP authentication verifies the request's token and fills it in.
         return Caller()
+
+    @provide(scope=Scope.APP)
+    def cursors(self, settings: Settings) -> CursorCodec:
+        return CursorCodec(settings.secret_key)
 
     @provide(scope=Scope.APP)
     def token_issuer(self, settings: Settings) -> TokenIssuer:

@@ -7,10 +7,13 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.errors import ValidationFailed
-from domain.paging import PageRequest
+from domain.paging import Keyset, Page, PageRequest, SortFields, SortKey
 from domain.users import UserRef
 
 MAX_COMMENT_LENGTH = 10_000
+# A task's comments are listed oldest first, always (ties by id, as every list).
+COMMENT_SORT = (SortKey("created_at"),)
+COMMENT_SORT_FIELDS: SortFields = {"created_at": datetime}
 
 
 def clean_body(raw: str) -> str:
@@ -67,6 +70,10 @@ class CommentView:
     author: UserRef
 
 
+def comment_keyset(view: CommentView) -> Keyset:
+    return Keyset.of(view.comment, COMMENT_SORT)
+
+
 class CommentRepository(Protocol):
     """Comments of live tasks in live projects; deleted comments are invisible.
 
@@ -80,8 +87,8 @@ class CommentRepository(Protocol):
 
     async def get_view(self, comment_id: UUID) -> CommentView | None: ...
 
-    async def list_for_task(self, task_id: UUID, page: PageRequest) -> tuple[Sequence[CommentView], int]:
-        """Oldest first (ties by id), with each author."""
+    async def list_for_task(self, task_id: UUID, page: PageRequest) -> Page[CommentView]:
+        """In COMMENT_SORT order, with each author; keysets are those of `comment_keyset`."""
         ...
 
     async def latest_for_task(self, task_id: UUID, limit: int) -> Sequence[CommentView]:

@@ -9,7 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.errors import ValidationFailed
-from domain.paging import PageRequest, SortKey
+from domain.paging import Page, PageRequest, SortFields, SortKey
 
 MAX_PROJECT_NAME_LENGTH = 200
 MAX_PROJECT_DESCRIPTION_LENGTH = 10_000
@@ -131,7 +131,7 @@ class ProjectFilters:
     include_deleted: bool = False
 
 
-PROJECT_SORT_FIELDS = frozenset({"key", "name", "created_at", "updated_at"})
+PROJECT_SORT_FIELDS: SortFields = {"key": str, "name": str, "created_at": datetime, "updated_at": datetime}
 DEFAULT_PROJECT_SORT = (SortKey("key"),)
 
 
@@ -150,7 +150,7 @@ class ProjectRepository(Protocol):
 
     async def list(
         self, filters: ProjectFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[Project], int]:
+    ) -> Page[Project]:
         """One page in `sort` order (ties by id); `text` matches key or name, ignoring case."""
         ...
 

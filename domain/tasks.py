@@ -10,7 +10,7 @@ from uuid import UUID
 
 from domain.comments import CommentView
 from domain.errors import ValidationFailed
-from domain.paging import PageRequest, SortKey
+from domain.paging import Keyset, Page, PageRequest, SortFields, SortKey
 from domain.projects import clean_text
 from domain.users import UserRef
 
@@ -263,8 +263,33 @@ class TaskFilters:
     include_deleted: bool = False
 
 
-TASK_SORT_FIELDS = frozenset({"key", "title", "status", "priority", "due_date", "created_at", "updated_at"})
+# What each sort field compares: a key by project key, then number (OPS-2 before OPS-10); statuses
+# and priorities by rank; tasks without a due date come last in both directions (None is last).
+TASK_SORT_FIELDS: SortFields = {
+    "key": tuple[str, int],
+    "title": str,
+    "status": int,
+    "priority": int,
+    "due_date": date | None,
+    "created_at": datetime,
+    "updated_at": datetime,
+}
 DEFAULT_TASK_SORT = (SortKey("created_at"),)
+
+
+def task_keyset(summary: TaskSummary, sort: Sequence[SortKey]) -> Keyset:
+    """Where the task stands in a list sorted by `sort`: the values of TASK_SORT_FIELDS it has."""
+    task = summary.task
+    values: dict[str, object] = {
+        "key": (summary.project.key, task.number),
+        "title": task.title,
+        "status": rank(task.status),
+        "priority": rank(task.priority),
+        "due_date": task.due_date,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+    }
+    return Keyset(tuple(values[key.field] for key in sort), task.id)
 
 
 class TaskRepository(Protocol):
@@ -286,8 +311,9 @@ class TaskRepository(Protocol):
 
     async def list(
         self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[TaskSummary], int]:
-        """One page in `sort` order (ties by id; tasks without a due date last either way)."""
+    ) -> Page[TaskSummary]:
+        """One page in `sort` order (ties by id; tasks without a due date last either way), with
+        the keysets of `task_keyset`."""
         ...
 
     async def update(self, task: Task) -> None: ...

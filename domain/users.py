@@ -9,7 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.errors import ValidationFailed
-from domain.paging import PageRequest, SortKey
+from domain.paging import Page, PageRequest, SortFields, SortKey
 
 MAX_EMAIL_LENGTH = 254
 MAX_FULL_NAME_LENGTH = 200
@@ -175,7 +175,12 @@ class UserFilters:
     include_deleted: bool = False
 
 
-USER_SORT_FIELDS = frozenset({"created_at", "updated_at", "email", "full_name"})
+USER_SORT_FIELDS: SortFields = {
+    "created_at": datetime,
+    "updated_at": datetime,
+    "email": str,
+    "full_name": str,
+}
 DEFAULT_USER_SORT = (SortKey("created_at"),)
 
 
@@ -192,10 +197,8 @@ class UserRepository(Protocol):
 
     async def get_by_email(self, email: str) -> User | None: ...
 
-    async def list(
-        self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[User], int]:
-        """One page in `sort` order (ties broken by id) and the total matching `filters`."""
+    async def list(self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest) -> Page[User]:
+        """One page in `sort` order (ties broken by id), and the total matching `filters`."""
         ...
 
     async def update(self, user: User) -> None: ...

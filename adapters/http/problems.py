@@ -40,6 +40,19 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: list[FieldError] = msgspec.field(default_factory=list)
 
 
+class UnreadableParameter(Exception):
+    """Query parameters the service cannot read at all, or not together: a 400 naming each of them.
+
+    For what only the HTTP adapter knows to be wrong (an opaque cursor it did not issue for this
+    list, a cursor beside an offset). A value that reads well but breaks a rule stays a 422.
+    """
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
 _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
     ValidationFailed: HTTPStatus.UNPROCESSABLE_ENTITY,
     NotFound: HTTPStatus.NOT_FOUND,
@@ -92,6 +105,13 @@ def http_exception_to_problem(request: Request[Any, Any, Any], error: HTTPExcept
     return problem(request, status, detail, errors, headers=dict(error.headers or {}))
 
 
+def unreadable_parameter_to_problem(
+    request: Request[Any, Any, Any], error: UnreadableParameter
+) -> Response[Problem]:
+    errors = [FieldError(field=field, message=error.message, source="query") for field in error.fields]
+    return problem(request, HTTPStatus.BAD_REQUEST, error.message, errors)
+
+
 def unexpected_error_to_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(request, HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error occurred")
@@ -116,6 +136,7 @@ def _field_from_message(message: str) -> str | None:
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_to_problem,
     HTTPException: http_exception_to_problem,
+    UnreadableParameter: unreadable_parameter_to_problem,
     Exception: unexpected_error_to_problem,
 }
 

@@ -1,10 +1,9 @@
-from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 from application.tasks.access import load_visible_task
 from domain.comments import CommentView
-from domain.paging import PageRequest
+from domain.paging import Page, PageRequest
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -14,13 +13,6 @@ class ListCommentsQuery:
     actor: Actor
     task_id: UUID
     page: PageRequest = PageRequest()
-
-
-@dataclass(frozen=True, slots=True)
-class CommentPage:
-    items: Sequence[CommentView]
-    total: int
-    page: PageRequest
 
 
 class ListComments:
@@ -33,8 +25,7 @@ class ListComments:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, query: ListCommentsQuery) -> CommentPage:
+    async def execute(self, query: ListCommentsQuery) -> Page[CommentView]:
         async with self._uow.read_only():
             await load_visible_task(self._uow, query.actor, query.task_id)
-            items, total = await self._uow.comments.list_for_task(query.task_id, query.page)
-        return CommentPage(items=items, total=total, page=query.page)
+            return await self._uow.comments.list_for_task(query.task_id, query.page)

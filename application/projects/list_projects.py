@@ -1,8 +1,7 @@
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.errors import PermissionDenied
-from domain.paging import PageRequest, SortKey
+from domain.paging import Page, PageRequest, SortKey
 from domain.projects import DEFAULT_PROJECT_SORT, Project, ProjectFilters
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -14,13 +13,6 @@ class ListProjectsQuery:
     filters: ProjectFilters = ProjectFilters()
     sort: tuple[SortKey, ...] = DEFAULT_PROJECT_SORT
     page: PageRequest = PageRequest()
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectPage:
-    items: Sequence[Project]
-    total: int
-    page: PageRequest
 
 
 class ListProjects:
@@ -35,7 +27,7 @@ class ListProjects:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, query: ListProjectsQuery) -> ProjectPage:
+    async def execute(self, query: ListProjectsQuery) -> Page[Project]:
         actor, filters = query.actor, query.filters
         if filters.include_deleted and not actor.is_admin:
             raise PermissionDenied("only administrators may list deleted projects")
@@ -46,5 +38,4 @@ class ListProjects:
             include_deleted=filters.include_deleted,
         )
         async with self._uow.read_only():
-            items, total = await self._uow.projects.list(filters, query.sort, query.page)
-        return ProjectPage(items=items, total=total, page=query.page)
+            return await self._uow.projects.list(filters, query.sort, query.page)

@@ -1,9 +1,8 @@
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.errors import PermissionDenied
-from domain.paging import PageRequest, SortKey
+from domain.paging import Page, PageRequest, SortKey
 from domain.projects import MemberRole
 from domain.tasks import DEFAULT_TASK_SORT, TaskFilters, TaskSummary
 from domain.unit_of_work import UnitOfWork
@@ -18,13 +17,6 @@ class ListTasksQuery:
     page: PageRequest = PageRequest()
 
 
-@dataclass(frozen=True, slots=True)
-class TaskPage:
-    items: Sequence[TaskSummary]
-    total: int
-    page: PageRequest
-
-
 class ListTasks:
     """List tasks a page at a time, with every filter and sort the API offers.
 
@@ -37,7 +29,7 @@ class ListTasks:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, query: ListTasksQuery) -> TaskPage:
+    async def execute(self, query: ListTasksQuery) -> Page[TaskSummary]:
         actor = query.actor
         text = None if query.filters.text is None else query.filters.text.strip() or None
         filters = dataclasses.replace(
@@ -46,8 +38,7 @@ class ListTasks:
         async with self._uow.read_only():
             if filters.include_deleted and not actor.is_admin:
                 await self._ensure_manages_filtered_project(actor, filters)
-            items, total = await self._uow.tasks.list(filters, query.sort, query.page)
-        return TaskPage(items=items, total=total, page=query.page)
+            return await self._uow.tasks.list(filters, query.sort, query.page)
 
     async def _ensure_manages_filtered_project(self, actor: Actor, filters: TaskFilters) -> None:
         member = (

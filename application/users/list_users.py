@@ -1,9 +1,8 @@
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.users.access import ensure_admin
-from domain.paging import PageRequest, SortKey
+from domain.paging import Page, PageRequest, SortKey
 from domain.unit_of_work import UnitOfWork
 from domain.users import DEFAULT_USER_SORT, Actor, User, UserFilters
 
@@ -16,25 +15,17 @@ class ListUsersQuery:
     page: PageRequest = PageRequest()
 
 
-@dataclass(frozen=True, slots=True)
-class UserPage:
-    items: Sequence[User]
-    total: int
-    page: PageRequest
-
-
 class ListUsers:
     """List users a page at a time. Rules: administrators only; the email filter ignores case."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, query: ListUsersQuery) -> UserPage:
+    async def execute(self, query: ListUsersQuery) -> Page[User]:
         ensure_admin(query.actor)
         filters = query.filters
         if filters.email_contains is not None:
             # Case is the repositories' concern (they match lower-case stored emails); spaces are ours.
             filters = dataclasses.replace(filters, email_contains=filters.email_contains.strip())
         async with self._uow.read_only():
-            items, total = await self._uow.users.list(filters, query.sort, query.page)
-        return UserPage(items=items, total=total, page=query.page)
+            return await self._uow.users.list(filters, query.sort, query.page)

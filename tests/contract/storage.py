@@ -47,8 +47,8 @@ async def page_of(
 ) -> tuple[list[UUID], int]:
     """The ids on one page of the list, in order, and the total."""
     async with uow_factory() as uow:
-        items, total = await uow.users.list(filters, sort, page)
-    return [user.id for user in items], total
+        found = await uow.users.list(filters, sort, page)
+    return [user.id for user in found.items], found.total
 
 
 async def all_ids(uow_factory: UnitOfWorkFactory, filters: UserFilters = NO_FILTERS) -> set[UUID]:

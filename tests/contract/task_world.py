@@ -203,8 +203,8 @@ class World:
     ) -> tuple[list[UUID], int]:
         """The task ids on one page of the list, in order, and the total."""
         async with self._uow_factory() as uow:
-            items, total = await uow.tasks.list(filters, sort, page)
-        return [summary.task.id for summary in items], total
+            found = await uow.tasks.list(filters, sort, page)
+        return [summary.task.id for summary in found.items], found.total
 
     async def ids(self, filters: TaskFilters = NO_FILTERS) -> set[UUID]:
         ids, _total = await self.page(filters)

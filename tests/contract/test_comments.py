@@ -52,8 +52,8 @@ async def fetch(world: World, comment_id: UUID) -> Comment | None:
 
 async def listed(world: World, task: Task, page: PageRequest = WHOLE_PAGE) -> tuple[list[UUID], int]:
     async with world.uow() as uow:
-        views, total = await uow.comments.list_for_task(task.id, page)
-    return [view.comment.id for view in views], total
+        found = await uow.comments.list_for_task(task.id, page)
+    return [view.comment.id for view in found.items], found.total
 
 
 async def test_created_comment_reads_back_equal_with_its_author(
@@ -226,7 +226,8 @@ async def test_comment_list_costs_a_fixed_number_of_statements(
             await world.comment(task, await world.member(project))
         async with world.uow() as uow:
             with counting_statements(backend_engine) as statements:
-                views, total = await uow.comments.list_for_task(task.id, PageRequest(limit=100))
+                found = await uow.comments.list_for_task(task.id, PageRequest(limit=100))
+                views, total = found.items, found.total
             counts.append(len(statements))
         assert (len(views), total, len({view.author.id for view in views})) == (size, size, size)
 

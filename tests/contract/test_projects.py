@@ -74,8 +74,8 @@ async def page_of(
 ) -> tuple[list[str], int]:
     """The keys on one page of the list, in order, and the total."""
     async with uow_factory() as uow:
-        items, total = await uow.projects.list(filters, sort, page)
-    return [project.key for project in items], total
+        found = await uow.projects.list(filters, sort, page)
+    return [project.key for project in found.items], found.total
 
 
 async def test_created_project_reads_back_equal_by_id_and_key(uow_factory: UnitOfWorkFactory) -> None:

@@ -231,8 +231,8 @@ async def test_deleted_project_hides_its_tasks_tags_and_comments_until_restored(
 
     async def visible() -> tuple[Any, ...]:
         async with uow_factory() as uow:
-            listed, _total = await uow.tasks.list(TaskFilters(include_deleted=True), [], PageRequest())
-            comments, _total = await uow.comments.list_for_task(task.id, PageRequest())
+            listed = (await uow.tasks.list(TaskFilters(include_deleted=True), [], PageRequest())).items
+            comments = (await uow.comments.list_for_task(task.id, PageRequest())).items
             return (
                 await uow.tasks.get_by_id(task.id, include_deleted=True) is not None,
                 await uow.tasks.get_summary(task.id, include_deleted=True) is not None,
@@ -364,7 +364,8 @@ async def test_list_and_summary_cost_a_fixed_number_of_statements(
     for filters, size in ((small, 1), (large, 30)):
         async with uow_factory() as uow:
             with counting_statements(backend_engine) as statements:
-                items, total = await uow.tasks.list(filters, [], PageRequest(limit=100))
+                found = await uow.tasks.list(filters, [], PageRequest(limit=100))
+                items, total = found.items, found.total
             counts["list"].append(len(statements))
         async with uow_factory() as uow:
             with counting_statements(backend_engine) as statements:

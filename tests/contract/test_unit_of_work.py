@@ -152,5 +152,5 @@ async def test_a_read_only_unit_of_work_sees_one_snapshot(uow_factory: UnitOfWor
         after = await reader.users.list(NO_FILTERS, DEFAULT_USER_SORT, FIRST_PAGE)
 
     assert after == before
-    assert [user.id for user in before[0]] == [first.id]
+    assert [user.id for user in before.items] == [first.id]
     assert await all_ids(uow_factory, NO_FILTERS) == {first.id, second.id}

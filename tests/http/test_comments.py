@@ -85,7 +85,7 @@ async def test_comments_are_listed_oldest_first_a_page_at_a_time(
     middle = await list_comments(api, team.viewer, task["id"], offset=2, limit=2)
     beyond = await list_comments(api, team.viewer, task["id"], offset=5)
 
-    assert set(everything) == {"items", "total", "offset", "limit"}
+    assert set(everything) == {"items", "total", "offset", "limit", "next_cursor"}
     assert (bodies(everything), everything["total"], everything["limit"]) == (
         [f"Comment {n}" for n in range(5)],
         5,

@@ -508,7 +508,7 @@ async def test_list_pages_with_offset_limit_and_total(api: httpx.AsyncClient, bo
     )
     default = await list_tasks(api, board.team.manager)
 
-    assert set(first) == {"items", "total", "offset", "limit"}
+    assert set(first) == {"items", "total", "offset", "limit", "next_cursor"}
     assert (board.labels(first), first["total"], first["offset"], first["limit"]) == (["t1", "t2"], 4, 0, 2)
     assert (board.labels(second), second["total"], second["offset"]) == (["t3", "t4"], 4, 2)
     assert (board.labels(beyond), beyond["total"]) == ([], 4)

@@ -427,7 +427,7 @@ async def test_list_pages_through_users_newest_first(api: httpx.AsyncClient, adm
     first = await list_users(api, admin, sort="-created_at", offset=0, limit=3)
     second = await list_users(api, admin, sort="-created_at", offset=3, limit=3)
 
-    assert set(first) == {"items", "total", "offset", "limit"}
+    assert set(first) == {"items", "total", "offset", "limit", "next_cursor"}
     assert (first["total"], first["offset"], first["limit"]) == (5, 0, 3)
     assert (second["total"], second["offset"], second["limit"]) == (5, 3, 3)
     emails = [user["email"] for user in first["items"] + second["items"]]

@@ -53,7 +53,7 @@ async def stored(store: MemoryStore, user_id: UUID) -> User | None:
 
 async def all_stored(store: MemoryStore) -> list[User]:
     """Every stored user, deleted ones included, in the order their (time-ordered) ids were made."""
-    items, _ = await InMemoryUserRepository(store).list(
+    page = await InMemoryUserRepository(store).list(
         UserFilters(include_deleted=True), DEFAULT_USER_SORT, PageRequest(limit=MAX_LIMIT)
     )
-    return sorted(items, key=lambda user: user.id)
+    return sorted(page.items, key=lambda user: user.id)

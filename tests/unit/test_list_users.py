@@ -45,7 +45,7 @@ async def test_admin_lists_users_oldest_first_by_default(list_users: ListUsers, 
 
     assert ids(page.items) == ids(users)
     assert page.total == 3
-    assert page.page == PageRequest()
+    assert page.request == PageRequest()
 
 
 async def test_filter_by_role(list_users: ListUsers, store: MemoryStore) -> None:
@@ -134,7 +134,7 @@ async def test_a_page_is_a_slice_and_total_counts_every_match(
 
     assert ids(page.items) == ids(users[2:4])
     assert page.total == 5
-    assert page.page == PageRequest(offset=2, limit=2)
+    assert page.request == PageRequest(offset=2, limit=2)
 
 
 async def test_a_page_past_the_end_is_empty_but_still_counts(

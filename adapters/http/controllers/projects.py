@@ -5,7 +5,9 @@ from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
+from adapters.http.paging import LINK_HEADER, Cursor, Pager
 from adapters.http.params import (
     ETAG_HEADER,
     AuthedRequest,
@@ -41,7 +43,7 @@ from application.projects.restore_project import RestoreProject, RestoreProjectC
 from application.projects.set_member import SetMember, SetMemberCommand
 from application.projects.update_project import UpdateProject, UpdateProjectCommand
 from application.projects.update_tag import UpdateTag, UpdateTagCommand
-from domain.paging import DEFAULT_LIMIT, PageRequest, parse_sort
+from domain.paging import DEFAULT_LIMIT, parse_sort
 from domain.projects import PROJECT_SORT_FIELDS, Project, ProjectFilters
 
 
@@ -76,12 +78,14 @@ class ProjectController(Controller):
     @get(
         "/",
         summary="The caller's projects (administrators: all)",
+        response_headers=LINK_HEADER,
         responses=problem_responses(400, 401, 403, 422),
     )
     async def list_projects(
         self,
         request: AuthedRequest,
         list_projects: FromDishka[ListProjects],
+        cursors: FromDishka[CursorCodec],
         q: Annotated[
             str | None, QueryParameter(description="Part of the key or name, any case", max_length=200)
         ] = None,
@@ -91,21 +95,19 @@ class ProjectController(Controller):
         ] = "key",
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
-    ) -> ProjectPage:
+        cursor: Cursor = None,
+    ) -> Response[ProjectPage]:
+        pager = Pager(request, cursors)
+        sort_keys = parse_sort(sort, PROJECT_SORT_FIELDS)
         page = await list_projects.execute(
             ListProjectsQuery(
                 actor=request.user,
                 filters=ProjectFilters(text=q, include_deleted=include_deleted),
-                sort=parse_sort(sort, PROJECT_SORT_FIELDS),
-                page=PageRequest(offset=offset, limit=limit),
+                sort=sort_keys,
+                page=pager.page_request(sort_keys, PROJECT_SORT_FIELDS, offset, limit, cursor),
             )
         )
-        return ProjectPage(
-            items=[ProjectRead.from_project(project) for project in page.items],
-            total=page.total,
-            offset=page.page.offset,
-            limit=page.page.limit,
-        )
+        return pager.respond(ProjectPage, [ProjectRead.from_project(project) for project in page.items], page)
 
     @get(
         "/{project_id:uuid}",

@@ -7,7 +7,9 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from msgspec import UnsetType
 
+from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
+from adapters.http.paging import LINK_HEADER, Cursor, Pager
 from adapters.http.params import (
     ETAG_HEADER,
     AuthedRequest,
@@ -40,8 +42,9 @@ from application.tasks.get_task import GetTask, GetTaskQuery
 from application.tasks.list_tasks import ListTasks, ListTasksQuery
 from application.tasks.restore_task import RestoreTask, RestoreTaskCommand
 from application.tasks.update_task import UpdateTask, UpdateTaskCommand
+from domain.comments import COMMENT_SORT, COMMENT_SORT_FIELDS
 from domain.errors import ValidationFailed
-from domain.paging import DEFAULT_LIMIT, PageRequest, parse_sort
+from domain.paging import DEFAULT_LIMIT, parse_sort
 from domain.tasks import KEEP, TASK_SORT_FIELDS, Priority, TaskFilters, TaskStatus, TaskSummary
 
 Text = Annotated[str | None, QueryParameter(description="Part of the title, any case", max_length=200)]
@@ -85,12 +88,14 @@ class TaskController(Controller):
     @get(
         "/",
         summary="List the tasks of the caller's projects (administrators: all)",
+        response_headers=LINK_HEADER,
         responses=problem_responses(400, 401, 403, 422),
     )
     async def list_tasks(
         self,
         request: AuthedRequest,
         list_tasks: FromDishka[ListTasks],
+        cursors: FromDishka[CursorCodec],
         project_id: FromQuery[UUID | None] = None,
         status: Annotated[list[TaskStatus] | None, QueryParameter(description="Repeat for any of")] = None,
         priority: Annotated[list[Priority] | None, QueryParameter(description="Repeat for any of")] = None,
@@ -113,9 +118,12 @@ class TaskController(Controller):
         ] = "created_at",
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
-    ) -> TaskPage:
+        cursor: Cursor = None,
+    ) -> Response[TaskPage]:
         if assignee is not None and assignee_id is not None:
             raise ValidationFailed("give assignee_id or assignee=none, not both", field="assignee")
+        pager = Pager(request, cursors)
+        sort_keys = parse_sort(sort, TASK_SORT_FIELDS)
         page = await list_tasks.execute(
             ListTasksQuery(
                 actor=request.user,
@@ -132,16 +140,11 @@ class TaskController(Controller):
                     text=q,
                     include_deleted=include_deleted,
                 ),
-                sort=parse_sort(sort, TASK_SORT_FIELDS),
-                page=PageRequest(offset=offset, limit=limit),
+                sort=sort_keys,
+                page=pager.page_request(sort_keys, TASK_SORT_FIELDS, offset, limit, cursor),
             )
         )
-        return TaskPage(
-            items=[TaskRead.from_summary(summary) for summary in page.items],
-            total=page.total,
-            offset=page.page.offset,
-            limit=page.page.limit,
-        )
+        return pager.respond(TaskPage, [TaskRead.from_summary(summary) for summary in page.items], page)
 
     @get(
         "/{task_ref:str}",
@@ -227,6 +230,7 @@ class TaskController(Controller):
     @get(
         "/{task_id:uuid}/comments",
         summary="A task's comments, oldest first",
+        response_headers=LINK_HEADER,
         responses=problem_responses(400, 401, 404, 422),
     )
     async def list_comments(
@@ -234,20 +238,17 @@ class TaskController(Controller):
         request: AuthedRequest,
         task_id: FromPath[UUID],
         list_comments: FromDishka[ListComments],
+        cursors: FromDishka[CursorCodec],
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
-    ) -> CommentPage:
+        cursor: Cursor = None,
+    ) -> Response[CommentPage]:
+        pager = Pager(request, cursors)
+        paging = pager.page_request(COMMENT_SORT, COMMENT_SORT_FIELDS, offset, limit, cursor)
         page = await list_comments.execute(
-            ListCommentsQuery(
-                actor=request.user, task_id=task_id, page=PageRequest(offset=offset, limit=limit)
-            )
+            ListCommentsQuery(actor=request.user, task_id=task_id, page=paging)
         )
-        return CommentPage(
-            items=[CommentRead.from_view(view) for view in page.items],
-            total=page.total,
-            offset=page.page.offset,
-            limit=page.page.limit,
-        )
+        return pager.respond(CommentPage, [CommentRead.from_view(view) for view in page.items], page)
 
     @post(
         "/{task_id:uuid}/comments",

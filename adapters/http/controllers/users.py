@@ -5,7 +5,9 @@ from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
+from adapters.http.paging import LINK_HEADER, Cursor, Pager
 from adapters.http.params import (
     ETAG_HEADER,
     AuthedRequest,
@@ -24,7 +26,7 @@ from application.users.list_users import ListUsers, ListUsersQuery
 from application.users.register_user import RegisterUser, RegisterUserCommand
 from application.users.restore_user import RestoreUser, RestoreUserCommand
 from application.users.update_user import UpdateUser, UpdateUserCommand
-from domain.paging import DEFAULT_LIMIT, PageRequest, parse_sort
+from domain.paging import DEFAULT_LIMIT, parse_sort
 from domain.users import USER_SORT_FIELDS, User, UserFilters, UserRole
 
 
@@ -74,12 +76,14 @@ class UserController(Controller):
     @get(
         "/",
         summary="List users (administrators)",
+        response_headers=LINK_HEADER,
         responses=problem_responses(400, 401, 403, 422),
     )
     async def list_users(
         self,
         request: AuthedRequest,
         list_users: FromDishka[ListUsers],
+        cursors: FromDishka[CursorCodec],
         role: FromQuery[UserRole | None] = None,
         is_active: FromQuery[bool | None] = None,
         email: Annotated[
@@ -96,7 +100,10 @@ class UserController(Controller):
         ] = "created_at",
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
-    ) -> UserPage:
+        cursor: Cursor = None,
+    ) -> Response[UserPage]:
+        pager = Pager(request, cursors)
+        sort_keys = parse_sort(sort, USER_SORT_FIELDS)
         page = await list_users.execute(
             ListUsersQuery(
                 actor=request.user,
@@ -106,16 +113,11 @@ class UserController(Controller):
                     email_contains=email,
                     include_deleted=include_deleted,
                 ),
-                sort=parse_sort(sort, USER_SORT_FIELDS),
-                page=PageRequest(offset=offset, limit=limit),
+                sort=sort_keys,
+                page=pager.page_request(sort_keys, USER_SORT_FIELDS, offset, limit, cursor),
             )
         )
-        return UserPage(
-            items=[UserRead.from_user(user) for user in page.items],
-            total=page.total,
-            offset=page.page.offset,
-            limit=page.page.limit,
-        )
+        return pager.respond(UserPage, [UserRead.from_user(user) for user in page.items], page)
 
     @get(
         "/{user_id:uuid}",

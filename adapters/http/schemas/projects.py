@@ -7,6 +7,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from adapters.http.schemas.pages import PageBody
 from domain.projects import (
     MAX_PROJECT_DESCRIPTION_LENGTH,
     MAX_PROJECT_NAME_LENGTH,
@@ -61,11 +62,8 @@ class ProjectRead(msgspec.Struct, kw_only=True):
         )
 
 
-class ProjectPage(msgspec.Struct, kw_only=True):
+class ProjectPage(PageBody, kw_only=True):
     items: list[ProjectRead]
-    total: int
-    offset: int
-    limit: int
 
 
 class MemberSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

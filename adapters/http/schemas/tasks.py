@@ -7,6 +7,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from adapters.http.schemas.pages import PageBody
 from domain.comments import MAX_COMMENT_LENGTH, CommentView
 from domain.tasks import (
     MAX_DESCRIPTION_LENGTH,
@@ -122,11 +123,8 @@ class TaskRead(msgspec.Struct, kw_only=True):
         )
 
 
-class TaskPage(msgspec.Struct, kw_only=True):
+class TaskPage(PageBody, kw_only=True):
     items: list[TaskRead]
-    total: int
-    offset: int
-    limit: int
 
 
 class CommentCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -160,11 +158,8 @@ class CommentRead(msgspec.Struct, kw_only=True):
         )
 
 
-class CommentPage(msgspec.Struct, kw_only=True):
+class CommentPage(PageBody, kw_only=True):
     items: list[CommentRead]
-    total: int
-    offset: int
-    limit: int
 
 
 class TaskDetailRead(TaskRead, kw_only=True):

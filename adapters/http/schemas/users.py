@@ -7,6 +7,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from adapters.http.schemas.pages import PageBody
 from domain.users import (
     MAX_EMAIL_LENGTH,
     MAX_FULL_NAME_LENGTH,
@@ -64,11 +65,8 @@ class UserRead(msgspec.Struct, kw_only=True):
         )
 
 
-class UserPage(msgspec.Struct, kw_only=True):
+class UserPage(PageBody, kw_only=True):
     items: list[UserRead]
-    total: int
-    offset: int
-    limit: int
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -2,11 +2,12 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from adapters.persistence.memory.projects import PROJECTS
+from adapters.persistence.memory.sorting import page_of
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.tasks import TASKS
-from domain.comments import Comment, CommentView
+from domain.comments import COMMENT_SORT, Comment, CommentView, comment_keyset
 from domain.errors import Conflict, StaleVersion
-from domain.paging import PageRequest
+from domain.paging import Page, PageRequest
 from domain.projects import Project
 from domain.tasks import Task
 from domain.users import User, UserRef
@@ -40,10 +41,9 @@ class InMemoryCommentRepository:
         comment = await self.get_by_id(comment_id)
         return None if comment is None else self._view(comment)
 
-    async def list_for_task(self, task_id: UUID, page: PageRequest) -> tuple[Sequence[CommentView], int]:
-        comments = self._live_comments_of(task_id)
-        ordered = sorted(comments, key=lambda c: (c.created_at, c.id))
-        return [self._view(c) for c in ordered[page.offset : page.offset + page.limit]], len(comments)
+    async def list_for_task(self, task_id: UUID, page: PageRequest) -> Page[CommentView]:
+        views = (self._view(comment) for comment in self._live_comments_of(task_id))
+        return page_of(views, COMMENT_SORT, page, comment_keyset)
 
     async def latest_for_task(self, task_id: UUID, limit: int) -> Sequence[CommentView]:
         newest = sorted(self._live_comments_of(task_id), key=lambda c: (c.created_at, c.id))[-limit:]

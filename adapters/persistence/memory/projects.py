@@ -2,10 +2,10 @@ import uuid
 from collections.abc import Sequence
 from uuid import UUID
 
-from adapters.persistence.memory.sorting import sort_rows
+from adapters.persistence.memory.sorting import page_of
 from adapters.persistence.memory.store import MemoryStore
 from domain.errors import Conflict, NotFound, StaleVersion
-from domain.paging import PageRequest, SortKey
+from domain.paging import Keyset, Page, PageRequest, SortKey
 from domain.projects import MemberRole, MemberView, Project, ProjectFilters, ProjectMember
 from domain.users import User
 
@@ -42,13 +42,12 @@ class InMemoryProjectRepository:
 
     async def list(
         self, filters: ProjectFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[Project], int]:
+    ) -> Page[Project]:
         member_of = None
         if filters.member_id is not None:
             member_of = {m.project_id for m in self._store.rows(MEMBERS) if m.user_id == filters.member_id}
-        matching = [p for p in self._store.rows(PROJECTS) if _matches(p, filters, member_of)]
-        ordered = sort_rows(matching, sort)
-        return ordered[page.offset : page.offset + page.limit], len(matching)
+        matching = (p for p in self._store.rows(PROJECTS) if _matches(p, filters, member_of))
+        return page_of(matching, sort, page, lambda project: Keyset.of(project, sort))
 
     async def update(self, project: Project) -> None:
         self._save(project)

@@ -1,21 +1,19 @@
-from collections.abc import Callable, Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Sequence
 from uuid import UUID
 
 from adapters.persistence.memory.projects import MEMBERS, PROJECTS
+from adapters.persistence.memory.sorting import page_of
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.tags import TAGS
 from domain.errors import Conflict, StaleVersion
-from domain.paging import PageRequest, SortKey
+from domain.paging import Page, PageRequest, SortKey
 from domain.projects import Project, Tag, tag_name_key
-from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskSummary, rank
+from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskSummary, task_keyset
 from domain.users import User, UserRef
 
 TASKS = "tasks"
 _USERS = "users"
 _COMMENTS = "comments"
-_NO_DATE = date.min
 
 
 class InMemoryTaskRepository:
@@ -66,7 +64,7 @@ class InMemoryTaskRepository:
 
     async def list(
         self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[TaskSummary], int]:
+    ) -> Page[TaskSummary]:
         joiner = self._joiner()
         member_projects = None if filters.visible_to is None else self._project_ids_of(filters.visible_to)
         wanted_tags = {tag_name_key(name) for name in filters.tag_names}
@@ -86,8 +84,7 @@ class InMemoryTaskRepository:
             if needle is not None and needle not in task.title.casefold():
                 continue
             matching.append(summary)
-        ordered = _sorted(matching, sort)
-        return ordered[page.offset : page.offset + page.limit], len(matching)
+        return page_of(matching, sort, page, lambda summary: task_keyset(summary, sort))
 
     async def update(self, task: Task) -> None:
         self._save(task)
@@ -167,36 +164,3 @@ def _matches(task: Task, filters: TaskFilters) -> bool:
         and (filters.due_before is None or (task.due_date is not None and task.due_date < filters.due_before))
         and (filters.due_after is None or (task.due_date is not None and task.due_date > filters.due_after))
     )
-
-
-# What each sort field compares: the same values the SQL adapter orders by.
-_SORT_VALUES: dict[str, Callable[[TaskSummary], Any]] = {
-    "key": lambda s: (s.project.key, s.task.number),
-    "title": lambda s: s.task.title,
-    "status": lambda s: rank(s.task.status),
-    "priority": lambda s: rank(s.task.priority),
-    "created_at": lambda s: s.task.created_at,
-    "updated_at": lambda s: s.task.updated_at,
-}
-
-
-def _sorted(summaries: Sequence[TaskSummary], sort: Sequence[SortKey]) -> list[TaskSummary]:
-    """ORDER BY each key in turn, then id; tasks without a due date come last in both directions.
-
-    Python's sort is stable (with reverse=True too), so sorting by id first and then by each key
-    from the last to the first gives the same order as the SQL adapter's ORDER BY.
-    """
-    ordered = sorted(summaries, key=lambda s: s.task.id)
-    for key in reversed(sort):
-        if key.field == "due_date":
-            # Reversing flips the "missing" flag's order too, so flip it back for descending sorts.
-            ordered.sort(
-                key=lambda s: (
-                    (s.task.due_date is None) != key.descending,
-                    s.task.due_date or _NO_DATE,
-                ),
-                reverse=key.descending,
-            )
-        else:
-            ordered.sort(key=_SORT_VALUES[key.field], reverse=key.descending)
-    return ordered

@@ -1,10 +1,10 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from adapters.persistence.memory.sorting import sort_rows
+from adapters.persistence.memory.sorting import page_of
 from adapters.persistence.memory.store import MemoryStore
 from domain.errors import Conflict, StaleVersion
-from domain.paging import PageRequest, SortKey
+from domain.paging import Keyset, Page, PageRequest, SortKey
 from domain.users import User, UserFilters
 
 _TABLE = "users"
@@ -29,12 +29,9 @@ class InMemoryUserRepository:
     async def get_by_email(self, email: str) -> User | None:
         return next((u for u in self._store.rows(_TABLE) if u.email == email and not u.is_deleted), None)
 
-    async def list(
-        self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[User], int]:
-        matching = [u for u in self._store.rows(_TABLE) if _matches(u, filters)]
-        ordered = sort_rows(matching, sort)
-        return ordered[page.offset : page.offset + page.limit], len(matching)
+    async def list(self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest) -> Page[User]:
+        matching = (u for u in self._store.rows(_TABLE) if _matches(u, filters))
+        return page_of(matching, sort, page, lambda user: Keyset.of(user, sort))
 
     async def update(self, user: User) -> None:
         self._save(user)

@@ -7,9 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import comment_from_model, copy_comment_onto_model
 from adapters.persistence.sqlalchemy.models import CommentModel, ProjectModel, TaskModel, UserModel
-from domain.comments import Comment, CommentView
+from adapters.persistence.sqlalchemy.sorting import paged, table_terms
+from domain.comments import COMMENT_SORT, Comment, CommentView, comment_keyset
 from domain.errors import StaleVersion
-from domain.paging import PageRequest
+from domain.paging import Page, PageRequest
 from domain.users import UserRef
 
 _Columns = TypeVarTuple("_Columns")
@@ -62,18 +63,12 @@ class SqlAlchemyCommentRepository:
         row = (await self._session.execute(_views().where(_comments.c.id == comment_id))).one_or_none()
         return None if row is None else _view_from_row(row)
 
-    async def list_for_task(self, task_id: UUID, page: PageRequest) -> tuple[Sequence[CommentView], int]:
+    async def list_for_task(self, task_id: UUID, page: PageRequest) -> Page[CommentView]:
         count = _live(select(func.count()).select_from(_comments)).where(_comments.c.task_id == task_id)
         total = await self._session.scalar(count)
-        statement = (
-            _views()
-            .where(_comments.c.task_id == task_id)
-            .order_by(_comments.c.created_at, _comments.c.id)
-            .offset(page.offset)
-            .limit(page.limit)
-        )
-        rows = await self._session.execute(statement)
-        return [_view_from_row(row) for row in rows], total or 0
+        terms = table_terms(self._session, _comments, COMMENT_SORT)
+        rows = await self._session.execute(paged(_views().where(_comments.c.task_id == task_id), terms, page))
+        return Page.cut([_view_from_row(row) for row in rows], total or 0, page, comment_keyset)
 
     async def latest_for_task(self, task_id: UUID, limit: int) -> Sequence[CommentView]:
         statement = (

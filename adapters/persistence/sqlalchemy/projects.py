@@ -13,9 +13,9 @@ from adapters.persistence.sqlalchemy.mappers import (
     project_to_model,
 )
 from adapters.persistence.sqlalchemy.models import ProjectMemberModel, ProjectModel, UserModel
-from adapters.persistence.sqlalchemy.sorting import by_code_point, order_by
+from adapters.persistence.sqlalchemy.sorting import by_code_point, paged, table_terms
 from domain.errors import NotFound, StaleVersion
-from domain.paging import PageRequest, SortKey
+from domain.paging import Keyset, Page, PageRequest, SortKey
 from domain.projects import MemberRole, MemberView, Project, ProjectFilters, ProjectMember
 
 # Reads go through the tables (SQLAlchemy Core): rows become domain values directly, with no
@@ -70,18 +70,13 @@ class SqlAlchemyProjectRepository:
 
     async def list(
         self, filters: ProjectFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[Project], int]:
+    ) -> Page[Project]:
         conditions = _conditions(filters)
         total = await self._session.scalar(select(func.count()).select_from(_projects).where(*conditions))
-        statement = (
-            select(*_PROJECT_COLUMNS)
-            .where(*conditions)
-            .order_by(*order_by(self._session, _projects, sort))
-            .offset(page.offset)
-            .limit(page.limit)
-        )
-        rows = await self._session.execute(statement)
-        return [_project_from_row(row) for row in rows], total or 0
+        terms = table_terms(self._session, _projects, sort)
+        rows = await self._session.execute(paged(select(*_PROJECT_COLUMNS).where(*conditions), terms, page))
+        projects = [_project_from_row(row) for row in rows]
+        return Page.cut(projects, total or 0, page, lambda project: Keyset.of(project, sort))
 
     async def update(self, project: Project) -> None:
         await self._save(project)

@@ -18,9 +18,19 @@ from adapters.persistence.sqlalchemy.models import (
     task_tags,
 )
 from domain.errors import Conflict, StaleVersion
-from domain.paging import PageRequest, SortKey
+from domain.paging import Page, PageRequest, SortKey
 from domain.projects import tag_name_key
-from domain.tasks import Priority, ProjectRef, TagRef, Task, TaskFilters, TaskStatus, TaskSummary, rank
+from domain.tasks import (
+    Priority,
+    ProjectRef,
+    TagRef,
+    Task,
+    TaskFilters,
+    TaskStatus,
+    TaskSummary,
+    rank,
+    task_keyset,
+)
 from domain.users import UserRef
 
 # Statuses and priorities sort by their place in the workflow / scale, not alphabetically.
@@ -95,7 +105,7 @@ class SqlAlchemyTaskRepository:
 
     async def list(
         self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[TaskSummary], int]:
+    ) -> Page[TaskSummary]:
         conditions = _conditions(filters)
         total = await self._session.scalar(
             select(func.count())
@@ -108,11 +118,12 @@ class SqlAlchemyTaskRepository:
             .where(*conditions)
             .order_by(*self._order_by(sort))
             .offset(page.offset)
-            .limit(page.limit)
+            .limit(page.rows_to_read)
         )
         models = list((await self._session.scalars(statement)).unique())
         counts = await self._comment_counts([model.id for model in models]) if models else {}
-        return [_summary_from_model(model, counts.get(model.id, 0)) for model in models], total or 0
+        summaries = [_summary_from_model(model, counts.get(model.id, 0)) for model in models]
+        return Page.cut(summaries, total or 0, page, lambda summary: task_keyset(summary, sort))
 
     async def update(self, task: Task) -> None:
         await self._save(task)

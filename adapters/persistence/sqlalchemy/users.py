@@ -11,9 +11,9 @@ from adapters.persistence.sqlalchemy.mappers import (
     user_to_model,
 )
 from adapters.persistence.sqlalchemy.models import UserModel
-from adapters.persistence.sqlalchemy.sorting import order_by
+from adapters.persistence.sqlalchemy.sorting import paged, table_terms
 from domain.errors import StaleVersion
-from domain.paging import PageRequest, SortKey
+from domain.paging import Keyset, Page, PageRequest, SortKey
 from domain.users import User, UserFilters, UserRole
 
 # Reads go through the table (SQLAlchemy Core): rows become domain values directly, with no identity
@@ -60,20 +60,13 @@ class SqlAlchemyUserRepository:
         row = (await self._session.execute(statement)).one_or_none()
         return None if row is None else _user_from_row(row)
 
-    async def list(
-        self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> tuple[Sequence[User], int]:
+    async def list(self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest) -> Page[User]:
         conditions = _conditions(filters)
         total = await self._session.scalar(select(func.count()).select_from(_users).where(*conditions))
-        statement = (
-            select(*_USER_COLUMNS)
-            .where(*conditions)
-            .order_by(*order_by(self._session, _users, sort))
-            .offset(page.offset)
-            .limit(page.limit)
-        )
-        rows = await self._session.execute(statement)
-        return [_user_from_row(row) for row in rows], total or 0
+        terms = table_terms(self._session, _users, sort)
+        rows = await self._session.execute(paged(select(*_USER_COLUMNS).where(*conditions), terms, page))
+        users = [_user_from_row(row) for row in rows]
+        return Page.cut(users, total or 0, page, lambda user: Keyset.of(user, sort))
 
     async def update(self, user: User) -> None:
         await self._save(user)

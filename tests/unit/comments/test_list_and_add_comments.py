@@ -103,7 +103,7 @@ async def test_viewer_reads_comments_oldest_first_a_page_at_a_time(
     )
 
     assert [view.comment.id for view in page.items] == [c.id for c in comments[1:4]]
-    assert (page.total, page.page) == (5, PageRequest(offset=1, limit=3))
+    assert (page.total, page.request) == (5, PageRequest(offset=1, limit=3))
     assert {view.author for view in page.items} == {UserRef(id=manager.id, full_name=manager.full_name)}
 
 

@@ -1,9 +1,9 @@
 import pytest
 
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
-from application.projects.list_projects import ListProjects, ListProjectsQuery, ProjectPage
+from application.projects.list_projects import ListProjects, ListProjectsQuery
 from domain.errors import PermissionDenied
-from domain.paging import PageRequest, SortKey
+from domain.paging import Page, PageRequest, SortKey
 from domain.projects import MemberRole, Project, ProjectFilters
 from domain.users import User
 from tests.contract.task_world import World
@@ -14,7 +14,7 @@ def list_projects(uow: InMemoryUnitOfWork) -> ListProjects:
     return ListProjects(uow)
 
 
-def keys(page: ProjectPage) -> list[str]:
+def keys(page: Page[Project]) -> list[str]:
     return [project.key for project in page.items]
 
 
@@ -121,4 +121,4 @@ async def test_pages_follow_the_sort_and_count_every_match(
 
     # Names descending: Website relaunch, People, Operations, Development.
     assert keys(page) == ["HR", "OPS"]
-    assert (page.total, page.page) == (4, PageRequest(offset=1, limit=2))
+    assert (page.total, page.request) == (4, PageRequest(offset=1, limit=2))

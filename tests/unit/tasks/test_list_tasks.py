@@ -50,7 +50,7 @@ async def test_page_reports_the_total_and_the_page_asked_for(
 
     page = await list_tasks.execute(ListTasksQuery(manager.as_actor(), page=PageRequest(offset=1, limit=1)))
 
-    assert (len(page.items), page.total, page.page) == (1, 3, PageRequest(offset=1, limit=1))
+    assert (len(page.items), page.total, page.request) == (1, 3, PageRequest(offset=1, limit=1))
 
 
 async def test_manager_lists_the_deleted_tasks_of_their_project(
