@@ -1,8 +1,11 @@
+from dataclasses import dataclass
+from uuid import UUID
+
 import pytest
 
 from domain.errors import ValidationFailed
 from domain.ids import new_id
-from domain.paging import MAX_LIMIT, PageRequest, SortKey, parse_sort
+from domain.paging import MAX_LIMIT, Keyset, Page, PageRequest, SortKey, parse_sort
 
 ALLOWED = frozenset({"created_at", "email", "full_name"})
 
@@ -67,3 +70,44 @@ def test_page_request_refuses_out_of_range_values(offset: int, limit: int, field
         PageRequest(offset=offset, limit=limit)
 
     assert error.value.field == field
+
+
+def test_page_request_after_a_keyset_takes_no_offset() -> None:
+    after = Keyset(values=(), id=new_id())
+
+    assert PageRequest(limit=5, after=after).after == after
+    with pytest.raises(ValidationFailed) as error:
+        PageRequest(offset=5, after=after)
+
+    assert error.value.field == "offset"
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: UUID
+    name: str
+
+
+ROWS = [_Row(new_id(), name) for name in ("a", "b", "c")]
+
+
+def test_keyset_of_a_row_holds_its_sort_values_in_sort_order_and_its_id() -> None:
+    row = ROWS[0]
+
+    assert Keyset.of(row, [SortKey("name", descending=True)]) == Keyset(values=("a",), id=row.id)
+
+
+def test_a_page_cut_from_one_row_more_than_its_limit_starts_the_next_at_its_last_row() -> None:
+    request = PageRequest(limit=2)
+
+    page = Page.cut(ROWS, 7, request, lambda row: Keyset.of(row, []))
+
+    assert (list(page.items), page.total, page.request) == (ROWS[:2], 7, request)
+    assert page.next == Keyset(values=(), id=ROWS[1].id)
+
+
+@pytest.mark.parametrize("rows", [ROWS, ROWS[:2], []], ids=["exactly-full", "short", "empty"])
+def test_a_page_cut_from_no_more_rows_than_its_limit_is_the_last(rows: list[_Row]) -> None:
+    page = Page.cut(rows, len(rows), PageRequest(limit=3), lambda row: Keyset.of(row, []))
+
+    assert (list(page.items), page.next) == (rows, None)

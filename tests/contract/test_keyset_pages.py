@@ -1,0 +1,300 @@
+"""Keyset pages (PageRequest.after): on memory, SQLite and PostgreSQL alike, walking a list page by
+page after each page's `next` gives the list in its full order, each row once, whatever the sort,
+its ties, missing due dates and directions; rows stored meanwhile neither shift nor repeat it."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+import pytest
+
+from domain.comments import Comment, CommentView
+from domain.ids import new_id
+from domain.paging import MAX_LIMIT, Keyset, Page, PageRequest, SortKey, parse_sort
+from domain.projects import PROJECT_SORT_FIELDS, Project, ProjectFilters
+from domain.tasks import TASK_SORT_FIELDS, Priority, Task, TaskFilters, TaskStatus, TaskSummary
+from domain.users import USER_SORT_FIELDS, User, UserFilters
+from tests.conftest import UnitOfWorkFactory
+from tests.contract.storage import store
+from tests.contract.task_world import NO_FILTERS, World, unique_project_key
+from tests.factories import UserFactory
+
+T = TypeVar("T")
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+DAY = date(2026, 6, 15)
+ReadPage = Callable[[PageRequest], Awaitable[Page[T]]]
+
+
+async def walk(read: ReadPage[T], limit: int) -> tuple[list[T], list[Page[T]]]:
+    """Every row, reading page after page from each page's `next`; and the pages read."""
+    pages = [await read(PageRequest(limit=limit))]
+    while (after := pages[-1].next) is not None:
+        assert len(pages) <= MAX_LIMIT * 10, "the walk does not end"
+        pages.append(await read(PageRequest(limit=limit, after=after)))
+    return [row for page in pages for row in page.items], pages
+
+
+def assert_a_whole_walk(pages: Sequence[Page[T]], limit: int, total: int) -> None:
+    """Full pages but the last, each telling the same total; only the last has no `next`."""
+    assert [len(page.items) for page in pages[:-1]] == [limit] * (len(pages) - 1)
+    assert 0 < len(pages[-1].items) <= limit or total == 0
+    assert {page.total for page in pages} == {total}
+    assert [page.next is None for page in pages] == [False] * (len(pages) - 1) + [True]
+
+
+@pytest.fixture
+def world(uow_factory: UnitOfWorkFactory) -> World:
+    return World(uow_factory)
+
+
+@pytest.fixture
+async def manager(world: World) -> User:
+    return await world.user()
+
+
+@pytest.fixture
+async def project(world: World, manager: User) -> Project:
+    return await world.project(manager)
+
+
+def task_reader(
+    world: World, sort: Sequence[SortKey], filters: TaskFilters = NO_FILTERS
+) -> ReadPage[TaskSummary]:
+    async def read(request: PageRequest) -> Page[TaskSummary]:
+        uow = world.uow()
+        async with uow.read_only():
+            return await uow.tasks.list(filters, sort, request)
+
+    return read
+
+
+def task_ids(summaries: Sequence[TaskSummary]) -> list[UUID]:
+    return [summary.task.id for summary in summaries]
+
+
+async def mixed_tasks(world: World, manager: User, count: int = 23) -> list[Task]:
+    """Tasks in two projects with many ties on every sort field, and a third without a due date."""
+    projects = [await world.project(manager), await world.project(manager)]
+    tasks = []
+    for n, task_id in enumerate(sorted(new_id() for _ in range(count))):
+        tasks.append(
+            await world.task(
+                projects[n % 2],
+                manager,
+                task_id=task_id,
+                title=["Alpha", "beta", "Alpha", "Ωmega"][n % 4],
+                status=list(TaskStatus)[n % 5],
+                priority=list(Priority)[n % 3],
+                due_date=None if n % 3 == 0 else DAY + timedelta(days=n % 4),
+                created_at=T0 + timedelta(seconds=n % 5),
+                updated_at=T0 + timedelta(microseconds=n % 2),
+            )
+        )
+    return tasks
+
+
+TASK_SORTS = [
+    "created_at",
+    "-created_at",
+    "-priority,due_date",
+    "due_date",
+    "-due_date",
+    "status,-title",
+    "title,-updated_at",
+    "key",
+    "-key",
+    "-updated_at,priority,-due_date",
+    "-title,-key",
+]
+
+
+@pytest.mark.parametrize("sort_text", [*TASK_SORTS, ""], ids=[*TASK_SORTS, "id-only"])
+async def test_a_task_walk_by_keyset_gives_the_list_in_its_order_each_task_once(
+    world: World, manager: User, sort_text: str
+) -> None:
+    tasks = await mixed_tasks(world, manager)
+    sort = parse_sort(sort_text, TASK_SORT_FIELDS) if sort_text else ()
+    read = task_reader(world, sort)
+    in_order = task_ids((await read(PageRequest(limit=MAX_LIMIT))).items)
+
+    for limit in (1, 4):
+        walked, pages = await walk(read, limit)
+
+        assert task_ids(walked) == in_order
+        assert_a_whole_walk(pages, limit, len(tasks))
+    assert sorted(in_order) == sorted(task.id for task in tasks)
+
+
+async def test_a_task_walk_keeps_to_its_filters(world: World, manager: User) -> None:
+    tasks = await mixed_tasks(world, manager)
+    filters = TaskFilters(
+        project_id=tasks[0].project_id, priorities=frozenset({Priority.LOW, Priority.URGENT, Priority.HIGH})
+    )
+    read = task_reader(world, parse_sort("-due_date,title", TASK_SORT_FIELDS), filters)
+    in_order = task_ids((await read(PageRequest(limit=MAX_LIMIT))).items)
+
+    walked, pages = await walk(read, 2)
+
+    assert task_ids(walked) == in_order
+    wanted = {t.id for t in tasks if t.project_id == tasks[0].project_id and t.priority in filters.priorities}
+    assert set(in_order) == wanted
+    assert_a_whole_walk(pages, 2, len(in_order))
+
+
+async def test_the_next_page_starts_after_the_keyset_even_when_its_task_went_away(
+    world: World, manager: User
+) -> None:
+    await mixed_tasks(world, manager, count=12)
+    read = task_reader(world, parse_sort("-priority,due_date", TASK_SORT_FIELDS))
+    in_order = task_ids((await read(PageRequest(limit=MAX_LIMIT))).items)
+    first = await read(PageRequest(limit=4))
+    assert first.next is not None
+    last_shown = first.items[-1].task
+
+    await world.delete_task(last_shown)
+    after_deletion = await read(PageRequest(limit=4, after=first.next))
+
+    assert task_ids(after_deletion.items) == in_order[4:8]
+    assert after_deletion.total == len(in_order) - 1
+
+
+async def test_a_keyset_after_the_last_task_gives_an_empty_last_page(world: World, manager: User) -> None:
+    await mixed_tasks(world, manager, count=3)
+    read = task_reader(world, [SortKey("due_date")])
+
+    # Tasks without a due date come last, and no id comes after this one.
+    page = await read(PageRequest(after=Keyset(values=(None,), id=UUID(int=2**128 - 1))))
+
+    assert (list(page.items), page.total, page.next) == ([], 3, None)
+
+
+async def test_an_empty_list_is_one_page_without_a_next(world: World) -> None:
+    page = await task_reader(world, ())(PageRequest())
+
+    assert (list(page.items), page.total, page.next) == ([], 0, None)
+
+
+@pytest.mark.parametrize("descending", [False, True], ids=["oldest-first", "newest-first"])
+async def test_a_walk_sees_each_task_once_while_others_are_created(
+    world: World, project: Project, manager: User, descending: bool
+) -> None:
+    existing = {(await world.task(project, manager)).id for _ in range(300)}
+    read = task_reader(world, [SortKey("created_at", descending)])
+    walked: list[UUID] = []
+    created: list[UUID] = []
+    walk_done = asyncio.Event()
+
+    async def walk_by_keyset() -> None:
+        request = PageRequest(limit=7)
+        try:
+            for _ in range(1000):
+                page = await read(request)
+                walked.extend(task_ids(page.items))
+                if page.next is None:
+                    return
+                request = PageRequest(limit=7, after=page.next)
+                await asyncio.sleep(0)  # let the creator in between every two pages, on memory too
+            pytest.fail("the walk does not end")
+        finally:
+            walk_done.set()
+
+    async def create_meanwhile() -> None:
+        while not walk_done.is_set():
+            created.append((await world.task(project, manager)).id)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(walk_by_keyset(), create_meanwhile())
+
+    assert len(created) >= 10, "the tasks were not created during the walk"
+    assert len(walked) == len(set(walked)), "a task was seen twice"
+    assert existing <= set(walked), "a task that existed all along was skipped"
+    assert set(walked) <= existing | set(created)
+    if descending:
+        # Newer tasks sort before every page already read: a keyset walk never reaches them.
+        assert set(walked) == existing
+
+
+async def test_a_user_walk_by_keyset_gives_the_list_in_its_order(uow_factory: UnitOfWorkFactory) -> None:
+    users = [
+        UserFactory.build(
+            id=user_id,
+            full_name=["Ada", "bob", "Ada", "Émile"][n % 4],
+            created_at=T0 + timedelta(seconds=n % 3),
+            updated_at=T0 + timedelta(seconds=n % 2),
+        )
+        for n, user_id in enumerate(sorted(new_id() for _ in range(13)))
+    ]
+    await store(uow_factory, *users)
+
+    for sort_text in ("created_at", "-full_name", "email", "-updated_at,full_name,-created_at"):
+        sort = parse_sort(sort_text, USER_SORT_FIELDS)
+
+        async def read(request: PageRequest, sort: Sequence[SortKey] = sort) -> Page[User]:
+            uow = uow_factory()
+            async with uow.read_only():
+                return await uow.users.list(UserFilters(), sort, request)
+
+        in_order = [user.id for user in (await read(PageRequest(limit=MAX_LIMIT))).items]
+        walked, pages = await walk(read, 3)
+
+        assert [user.id for user in walked] == in_order, sort_text
+        assert_a_whole_walk(pages, 3, len(users))
+
+
+async def test_a_project_walk_by_keyset_gives_the_list_in_its_order(uow_factory: UnitOfWorkFactory) -> None:
+    projects = []
+    for n, project_id in enumerate(sorted(new_id() for _ in range(11))):
+        now = T0 + timedelta(seconds=n % 3)
+        name = ["Ops", "ops", "Web"][n % 3]
+        projects.append(
+            Project.create(id=project_id, key=unique_project_key(), name=name, description="", now=now)
+        )
+    async with uow_factory() as uow:
+        for project in projects:
+            await uow.projects.create(project)
+
+    for sort_text in ("key", "-name", "created_at", "-updated_at,name"):
+        sort = parse_sort(sort_text, PROJECT_SORT_FIELDS)
+
+        async def read(request: PageRequest, sort: Sequence[SortKey] = sort) -> Page[Project]:
+            uow = uow_factory()
+            async with uow.read_only():
+                return await uow.projects.list(ProjectFilters(), sort, request)
+
+        in_order = [project.id for project in (await read(PageRequest(limit=MAX_LIMIT))).items]
+        walked, pages = await walk(read, 2)
+
+        assert [project.id for project in walked] == in_order, sort_text
+        assert_a_whole_walk(pages, 2, len(projects))
+
+
+async def test_a_comment_walk_by_keyset_gives_them_oldest_first(
+    world: World, project: Project, manager: User
+) -> None:
+    task = await world.task(project, manager)
+    comments = [
+        Comment.create(
+            id=comment_id,
+            task_id=task.id,
+            author_id=manager.id,
+            body="Noted.",
+            now=T0 + timedelta(seconds=n % 3),
+        )
+        for n, comment_id in enumerate(sorted(new_id() for _ in range(10)))
+    ]
+    async with world.uow() as uow:
+        for comment in comments:
+            await uow.comments.create(comment)
+
+    async def read(request: PageRequest) -> Page[CommentView]:
+        uow = world.uow()
+        async with uow.read_only():
+            return await uow.comments.list_for_task(task.id, request)
+
+    walked, pages = await walk(read, 3)
+
+    expected = sorted(comments, key=lambda comment: (comment.created_at, comment.id))
+    assert [view.comment.id for view in walked] == [comment.id for comment in expected]
+    assert_a_whole_walk(pages, 3, len(comments))
