@@ -378,6 +378,8 @@ def _seed(cluster: Cluster, env: dict[str, str], tasks: int) -> None:
     )
     _step("VACUUM ANALYZE (without it the planner's guesses on fresh tables distort every figure)")
     cluster.psql("VACUUM ANALYZE")
+    # Written out now, not by the checkpointer in the middle of a measured round.
+    cluster.psql("CHECKPOINT")
 
 
 @contextmanager
