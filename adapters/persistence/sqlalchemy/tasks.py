@@ -40,8 +40,19 @@ _LIVE_TASK = ~_tasks.c.is_deleted
 _LIVE_PROJECT = ~_projects.c.is_deleted
 _OF_PROJECTS = _tasks.join(_projects, _projects.c.id == _tasks.c.project_id)
 
+# A task's live comments, counted in the statement that reads the task (or its page): one lookup
+# in the comments' task index per row, and no statement of its own.
+_COMMENT_COUNT = (
+    select(func.count())
+    .where(_comments.c.task_id == _tasks.c.id, ~_comments.c.is_deleted)
+    .correlate(_tasks)
+    .scalar_subquery()
+    .label("comment_count")
+)
+
 # Exactly what a TaskSummary shows: the task's own fields (not title_folded or the ranks), the
-# project's key and name, and the names of assignee and reporter. Their ids are the task's.
+# project's key and name, the names of assignee and reporter (their ids are the task's), and the
+# number of live comments.
 _SUMMARY_COLUMNS = (
     _tasks.c.id,
     _tasks.c.project_id,
@@ -62,6 +73,7 @@ _SUMMARY_COLUMNS = (
     _projects.c.name.label("project_name"),
     _assignees.c.full_name.label("assignee_name"),
     _reporters.c.full_name.label("reporter_name"),
+    _COMMENT_COUNT,
 )
 _SUMMARIES = (
     select(*_SUMMARY_COLUMNS)
@@ -78,8 +90,8 @@ class SqlAlchemyTaskRepository:
     """Tasks of live projects: every query joins the project and skips deleted ones.
 
     Summaries are read with Core, in the same number of statements for one task or a page of
-    any size: the page (task columns, project, assignee and reporter names, in one join), then
-    the tags of every task on it in one statement and their live comment counts in one grouped
+    any size: the page (task columns, project, assignee and reporter names in one join, each
+    task's live comment count in a correlated subquery), then the tags of every task on it in one
     statement; a list counts its total first. `get_by_id` and the writes use the ORM model, as
     `update`, `soft_delete` and `restore` save through it (a versioned UPDATE).
     """
@@ -194,13 +206,11 @@ class SqlAlchemyTaskRepository:
         return models
 
     async def _summaries(self, rows: Sequence[Row[*tuple[Any, ...]]]) -> builtins.list[TaskSummary]:
-        """The page's rows with their tags and comment counts: two statements, whatever its size."""
+        """The page's rows with their tags: one statement more, whatever its size."""
         if not rows:
             return []
-        task_ids = [row.id for row in rows]
-        tags = await self._tags_of(task_ids)
-        counts = await self._comment_counts(task_ids)
-        return [_summary_from_row(row, tags.get(row.id, ()), counts.get(row.id, 0)) for row in rows]
+        tags = await self._tags_of([row.id for row in rows])
+        return [_summary_from_row(row, tags.get(row.id, ())) for row in rows]
 
     async def _tags_of(self, task_ids: Sequence[UUID]) -> dict[UUID, builtins.list[TagRef]]:
         """The tags of every task of a page, in one statement, by name (code point order) then id."""
@@ -215,15 +225,6 @@ class SqlAlchemyTaskRepository:
         for task_tags_of_one in tags.values():
             task_tags_of_one.sort(key=lambda tag: (tag.name, tag.id))
         return tags
-
-    async def _comment_counts(self, task_ids: Sequence[UUID]) -> dict[UUID, int]:
-        """Live comments per task for a whole page, in one grouped query."""
-        statement = (
-            select(_comments.c.task_id, func.count())
-            .where(_comments.c.task_id.in_(task_ids), ~_comments.c.is_deleted)
-            .group_by(_comments.c.task_id)
-        )
-        return {task_id: count for task_id, count in await self._session.execute(statement)}
 
     def _first_of_each_visible_project(
         self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
@@ -348,7 +349,7 @@ def _conditions(filters: TaskFilters) -> list[ColumnElement[Any]]:
     return conditions
 
 
-def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef], comment_count: int) -> TaskSummary:
+def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef]) -> TaskSummary:
     return TaskSummary(
         task=task_from_row(row, frozenset(tag.id for tag in tags)),
         project=ProjectRef(id=row.project_id, key=row.project_key, name=row.project_name),
@@ -357,5 +358,5 @@ def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef], commen
         ),
         reporter=UserRef(id=row.reporter_id, full_name=row.reporter_name),
         tags=tuple(tags),
-        comment_count=comment_count,
+        comment_count=row.comment_count,
     )
