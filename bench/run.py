@@ -118,8 +118,10 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--tasks", type=int, default=100_000, help="tasks to seed (default 100000)")
-    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per server (default 3)")
-    parser.add_argument("--seconds", type=float, default=10, help="length of a round (default 10)")
+    # Many short rounds rather than a few long ones: this machine's speed drifts by half within a
+    # minute, and each round's ratio compares servers measured seconds apart.
+    parser.add_argument("--rounds", type=int, default=5, help="measured rounds per server (default 5)")
+    parser.add_argument("--seconds", type=float, default=6, help="length of a round (default 6)")
     parser.add_argument("--warmup", type=float, default=5, help="warm-up per server (default 5 s)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument(
@@ -236,11 +238,17 @@ def _print_throughput(
     def median(server: Server, measure: Callable[[Round], float]) -> float:
         return statistics.median(measure(r) for r in results[server.key])
 
-    reference = median(servers[0], lambda r: r.load.requests_per_second)
+    def ratio(server: Server, to: Server = servers[0]) -> float:
+        """The median of the rounds' ratios: a drift of the machine's speed cancels out within a round."""
+        pairs = zip(results[server.key], results[to.key], strict=True)
+        return statistics.median(
+            r.load.requests_per_second / ref.load.requests_per_second for r, ref in pairs
+        )
+
     print(
         f"\nGET /api/v1/tasks?project_id=…&limit=50 on {args.tasks} tasks: one process per server "
         f"(CPU {SERVER_CPU}), {args.connections} connections from {_load_generator()} (CPU {LOAD_CPU}), "
-        f"median of {args.rounds} rounds of {args.seconds:g} s"
+        f"median of {args.rounds} rounds of {args.seconds:g} s (the ratio: median of each round's ratio)"
     )
     rows = []
     for server in servers:
@@ -252,7 +260,7 @@ def _print_throughput(
                 f"{median(server, lambda r: r.load.p50_ms):.1f}",
                 f"{median(server, lambda r: r.load.p99_ms):.1f}",
                 str(sum(r.load.errors for r in results[server.key])),
-                f"{rate / reference:.2f}",
+                f"{ratio(server):.2f}",
                 f"{statements[server.key].per_request:g}",
                 f"{median(server, lambda r: r.cpu_ms_per_request):.1f}",
             ]
@@ -261,6 +269,10 @@ def _print_throughput(
     print(_table([*header, "server CPU ms/request"], rows))
     for server in servers:
         print(f"  {server.label}: {statements[server.key]} per request")
+    named = {server.key: server for server in servers}
+    if "taskboard" in named and "fastapi" in named:
+        taskboard, fastapi = named["taskboard"], named["fastapi"]
+        print(f"  {taskboard.label} / {fastapi.label}: {ratio(taskboard, fastapi):.2f} (per round, median)")
 
 
 def _print_taskboard_details(

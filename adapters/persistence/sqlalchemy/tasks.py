@@ -26,7 +26,8 @@ from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskSummary, ran
 from domain.users import UserRef
 
 # The read side goes through the tables (SQLAlchemy Core): each row becomes a read model directly,
-# with no ORM object, identity map or relationship loading on the way. Writes use the models.
+# with no ORM object, identity map or relationship loading on the way. Writes use the models, and
+# flush at once: a Core statement does not autoflush, and a summary read after a write must see it.
 _tasks = TaskModel.__table__
 _projects = ProjectModel.__table__
 _members = ProjectMemberModel.__table__
@@ -87,7 +88,7 @@ _SUMMARIES = (
 
 
 class SqlAlchemyTaskRepository:
-    """Tasks of live projects: every query joins the project and skips deleted ones.
+    """Tasks of live projects: no read returns or counts a task of a deleted project.
 
     Summaries are read with Core, in the same number of statements for one task or a page of
     any size: the page (task columns, project, assignee and reporter names in one join, each
@@ -307,7 +308,7 @@ def _count(conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
 
 
 def _conditions(filters: TaskFilters) -> list[ColumnElement[Any]]:
-    """The filters as conditions on the tasks table (the statements add "of a live project")."""
+    """The filters as conditions on the tasks table; each statement adds "of a live project"."""
     conditions: list[ColumnElement[Any]] = []
     if not filters.include_deleted:
         conditions.append(_LIVE_TASK)
