@@ -280,8 +280,9 @@ def _print_taskboard_details(
 ) -> None:
     task = page["items"][0]
     base = taskboard.base + API
-    # PATCH alternates two priorities so that every request really writes.
-    priorities = [json.dumps({"priority": p}).encode() for p in ("urgent", "low")]
+    # PATCH alternates between another priority and the task's own, so that every request writes.
+    other = "low" if task["priority"] == "urgent" else "urgent"
+    priorities = [json.dumps({"priority": p}).encode() for p in (other, task["priority"])]
 
     def batch(method: str, url: str, token: str, bodies: list[bytes] | None = None) -> Callable[[], object]:
         return lambda: sequential(method, url, token, count=100, bodies=bodies)
