@@ -47,6 +47,7 @@ TASKS ?= 100000
 BENCH_ARGS ?=
 bench: $(UV)  ## benchmark GET /tasks against raw asyncpg and FastAPI; e.g. make bench TASKS=10000
 	$(UV) sync --frozen --quiet --inexact --group bench
+	$(BIN)/mypy bench/fastapi_app.py
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 		|| echo "bench: wrk could not be installed; the Python load generator stands in"
 	$(BIN)/python -m bench.run --tasks $(TASKS) $(if $(SCALE),--scale-check) $(BENCH_ARGS)

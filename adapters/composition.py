@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import UtcClock
 from adapters.http.cursors import CursorCodec
@@ -13,7 +13,7 @@ from adapters.persistence.caller import Caller
 from adapters.persistence.health import MemoryReadinessProbe, ReadinessProbe, SqlReadinessProbe
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.persistence.sqlalchemy.engine import create_engine
+from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.persistence.sqlalchemy.migrations import head_revision
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
@@ -88,7 +88,7 @@ class ServicesProvider(Provider):
 
 
 class SqlAlchemyProvider(Provider):
-    """SQLite or PostgreSQL: one engine per process, one connection per request."""
+    """SQLite or PostgreSQL: one engine per process, one session per request."""
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
@@ -100,16 +100,19 @@ class SqlAlchemyProvider(Provider):
     def readiness(self, engine: AsyncEngine) -> ReadinessProbe:
         return SqlReadinessProbe(engine, head_revision())
 
+    @provide(scope=Scope.APP)
+    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return create_session_factory(engine)
+
     @provide(scope=Scope.REQUEST)
-    async def unit_of_work(self, engine: AsyncEngine, caller: Caller) -> AsyncIterator[UnitOfWork]:
-        # The request's units of work share one connection, given back here when the request
-        # ends. Only the use case's unit of work commits: a provider that committed on the way
-        # out would commit after a failed request too (stack-facts trap 2).
-        unit_of_work = SqlAlchemyUnitOfWork(engine, caller)
-        try:
-            yield unit_of_work
-        finally:
-            await unit_of_work.close()
+    async def session(self, factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        # Only opens and closes: the use case's unit of work commits (stack-facts trap 2).
+        async with factory() as session:
+            yield session
+
+    @provide(scope=Scope.REQUEST)
+    def unit_of_work(self, session: AsyncSession, caller: Caller) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(session, caller)
 
 
 class MemoryProvider(Provider):

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.clock import UtcClock
 from adapters.persistence.sqlalchemy.engine import create_engine
+from adapters.persistence.sqlalchemy.mappers import TASK_DERIVED_COLUMNS
 from adapters.persistence.sqlalchemy.models import (
     Base,
     CommentModel,
@@ -568,7 +569,8 @@ async def _store_batch(engine: AsyncEngine, batch: _Batch) -> None:
             for number, task in enumerate(tasks, start=last - len(tasks) + 1):
                 task.number = number
         every_task = [task for _, tasks in batch.pieces for task in tasks]
-        task_rows = _rows(TaskModel, every_task, title_folded=lambda task: task.title.casefold())
+        # The folded title and the ranks come from the mapper's rules, as for tasks the API stores.
+        task_rows = _rows(TaskModel, every_task, **TASK_DERIVED_COLUMNS)
         await _insert(connection, TaskModel, task_rows)
         tag_rows = [{"task_id": task.id, "tag_id": tag_id} for task in every_task for tag_id in task.tag_ids]
         await _insert(connection, task_tags, tag_rows)

@@ -79,9 +79,9 @@ def free_port() -> int:
         return port
 
 
-def _as_postgres(*command: str | Path, timeout: float) -> None:
+def _as_postgres(*command: str | Path, timeout: float, check: bool = True) -> None:
     runner = [] if os.geteuid() != 0 else ["runuser", "-u", OS_USER, "--"]
-    subprocess.run([*runner, *command], check=True, capture_output=True, timeout=timeout)
+    subprocess.run([*runner, *command], check=check, capture_output=True, timeout=timeout)
 
 
 @contextmanager
@@ -94,18 +94,8 @@ def temporary_cluster(database: str = "taskboard") -> Iterator[Cluster]:
     try:
         if os.geteuid() == 0:
             shutil.chown(folder, OS_USER, OS_USER)
-        _as_postgres(
-            PG_BIN / "initdb",
-            "-D",
-            data,
-            "-U",
-            OS_USER,
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-            timeout=120,
-        )
+        initdb = f"-U {OS_USER} --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync"
+        _as_postgres(PG_BIN / "initdb", "-D", data, *initdb.split(), timeout=120)
         with (data / "postgresql.conf").open("a") as conf:
             conf.write(SETTINGS.format(port=port, socket_dir=folder))
         _as_postgres(
@@ -117,6 +107,10 @@ def temporary_cluster(database: str = "taskboard") -> Iterator[Cluster]:
         cluster.psql("CREATE EXTENSION pg_stat_statements")
         yield cluster
     finally:
-        if started:
-            _as_postgres(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "-t", "60", "stop", timeout=90)
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            if started:
+                # Not checked: after a Ctrl-C the server got the SIGINT too and may be gone already.
+                stop = ["-m", "fast", "-w", "-t", "60", "stop"]
+                _as_postgres(PG_BIN / "pg_ctl", "-D", data, *stop, timeout=90, check=False)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)

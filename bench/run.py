@@ -16,7 +16,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -35,82 +34,36 @@ BIN = Path(sys.executable).parent
 SERVER_CPU, LOAD_CPU = ("1", "0") if (os.cpu_count() or 1) > 1 else (None, None)
 API = "/api/v1"
 ADMIN, MEMBER, PASSWORD = "seed-admin@example.com", "seed-user-{:05d}@example.com", "seed-password"
-UVICORN = [
-    "-m",
-    "uvicorn",
-    "--factory",
-    "--loop",
-    "uvloop",
-    "--http",
-    "httptools",
-    "--no-access-log",
-    "--log-level",
-    "warning",
-    "--host",
-    "127.0.0.1",
-]
+TASKBOARD_APP = "adapters.http.app:create_app"
 
 
 @dataclass(frozen=True, slots=True)
 class ServerSpec:
     label: str
-    argv: Callable[[int], list[str]]
+    argv: Callable[[int], list[str]]  # the command line, given the port
+
+
+def _uvicorn(app: str, loop: str = "uvloop", http: str = "httptools") -> Callable[[int], list[str]]:
+    # The baselines run on exactly the server `taskboard serve` runs on: only the app differs.
+    flags = f"--factory --loop {loop} --http {http} --no-access-log --log-level warning --host 127.0.0.1"
+    return lambda port: [sys.executable, "-m", "uvicorn", *flags.split(), "--port", str(port), app]
+
+
+def _granian(app: str) -> Callable[[int], list[str]]:
+    flags = (
+        "--interface asgi --factory --loop uvloop --workers 1 --no-ws --log-level warning --host 127.0.0.1"
+    )
+    return lambda port: [str(BIN / "granian"), *flags.split(), "--port", str(port), app]
 
 
 SERVERS = {
-    "raw": ServerSpec(
-        "raw asyncpg",
-        lambda port: [sys.executable, *UVICORN, "--port", str(port), "bench.raw_app:create_app"],
-    ),
+    "raw": ServerSpec("raw asyncpg", _uvicorn("bench.raw_app:create_app")),
     "taskboard": ServerSpec("taskboard", lambda port: [str(BIN / "taskboard"), "serve", "--port", str(port)]),
-    "fastapi": ServerSpec(
-        "FastAPI + ORM",
-        lambda port: [sys.executable, *UVICORN, "--port", str(port), "bench.fastapi_app:create_app"],
-    ),
-    # For choosing taskboard's server: the same app under granian, and under uvicorn's pure-Python
-    # stack (asyncio's loop and h11), which is what uvicorn without its standard extra runs.
-    "taskboard-granian": ServerSpec(
-        "taskboard on granian",
-        lambda port: [
-            str(BIN / "granian"),
-            "--interface",
-            "asgi",
-            "--factory",
-            "--loop",
-            "uvloop",
-            "--workers",
-            "1",
-            "--no-ws",
-            "--log-level",
-            "warning",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "adapters.http.app:create_app",
-        ],
-    ),
-    "taskboard-h11": ServerSpec(
-        "taskboard on asyncio+h11",
-        lambda port: [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "--loop",
-            "asyncio",
-            "--http",
-            "h11",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "adapters.http.app:create_app",
-        ],
-    ),
+    "fastapi": ServerSpec("FastAPI + ORM", _uvicorn("bench.fastapi_app:create_app")),
+    # For choosing taskboard's server: the same app on granian, and on uvicorn's pure-Python stack
+    # (asyncio's loop and h11), which is what uvicorn without its standard extra runs.
+    "taskboard-granian": ServerSpec("taskboard on granian", _granian(TASKBOARD_APP)),
+    "taskboard-h11": ServerSpec("taskboard on asyncio+h11", _uvicorn(TASKBOARD_APP, "asyncio", "h11")),
 }
 
 
@@ -119,6 +72,25 @@ class Server:
     key: str
     label: str
     base: str  # http://127.0.0.1:PORT
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server process and its children (granian's worker)."""
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if int(stat.parent.name) == self.pid or int(fields[1]) == self.pid:
+                total += int(fields[11]) + int(fields[12])  # utime and stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    load: LoadResult
+    cpu_ms_per_request: float  # the server's CPU time per answered request
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     _bound_in_time(args.deadline_minutes)
     with ExitStack() as stack:
-        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="taskboard-bench-")))
+        # Server logs stay in bench/results/ (git-ignored) for a look after a surprising run.
+        work = ROOT / "bench" / "results" / time.strftime("%Y%m%d-%H%M%S")
+        work.mkdir(parents=True)
         _step("PostgreSQL cluster (initdb, pg_stat_statements)")
         cluster = stack.enter_context(temporary_cluster())
         env = _environment(cluster)
@@ -144,8 +118,10 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
     parser.add_argument("--tasks", type=int, default=100_000, help="tasks to seed (default 100000)")
-    parser.add_argument("--rounds", type=int, default=3, help="measured rounds per server (default 3)")
-    parser.add_argument("--seconds", type=float, default=10, help="length of a round (default 10)")
+    # Many short rounds rather than a few long ones: this machine's speed drifts by half within a
+    # minute, and each round's ratio compares servers measured seconds apart.
+    parser.add_argument("--rounds", type=int, default=5, help="measured rounds per server (default 5)")
+    parser.add_argument("--seconds", type=float, default=6, help="length of a round (default 6)")
     parser.add_argument("--warmup", type=float, default=5, help="warm-up per server (default 5 s)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument(
@@ -185,18 +161,23 @@ def _throughput(
     _step(f"warm-up, {args.warmup:g} s each")
     for server in servers:
         run_load(server.base + path, member, seconds=args.warmup, connections=args.connections, cpu=LOAD_CPU)
-    results: dict[str, list[LoadResult]] = {server.key: [] for server in servers}
+    results: dict[str, list[Round]] = {server.key: [] for server in servers}
     for round_number in range(args.rounds):
         # Each round starts with the next server, so that a drift of the machine spreads over all.
         order = servers[round_number % len(servers) :] + servers[: round_number % len(servers)]
         _step(f"round {round_number + 1} of {args.rounds}: {', '.join(s.label for s in order)}")
         for server in order:
             _settle(cluster)
-            result = run_load(
+            cpu_before = server.cpu_seconds()
+            load = run_load(
                 server.base + path, member, seconds=args.seconds, connections=args.connections, cpu=LOAD_CPU
             )
-            results[server.key].append(result)
-            print(f"    {server.label:<26} {result.requests_per_second:8.1f} req/s", flush=True)
+            cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / (load.requests_per_second * args.seconds)
+            results[server.key].append(Round(load, cpu_ms))
+            print(
+                f"    {server.label:<26} {load.requests_per_second:8.1f} req/s {cpu_ms:6.2f} CPU ms/request",
+                flush=True,
+            )
 
     _step("statements per request (pg_stat_statements, 100 sequential requests)")
     statements = {
@@ -250,39 +231,48 @@ def _scale_check(
 
 def _print_throughput(
     servers: list[Server],
-    results: dict[str, list[LoadResult]],
+    results: dict[str, list[Round]],
     statements: dict[str, "Statements"],
     args: argparse.Namespace,
 ) -> None:
-    reference = statistics.median(r.requests_per_second for r in results[servers[0].key])
+    def median(server: Server, measure: Callable[[Round], float]) -> float:
+        return statistics.median(measure(r) for r in results[server.key])
+
+    def ratio(server: Server, to: Server = servers[0]) -> float:
+        """The median of the rounds' ratios: a drift of the machine's speed cancels out within a round."""
+        pairs = zip(results[server.key], results[to.key], strict=True)
+        return statistics.median(
+            r.load.requests_per_second / ref.load.requests_per_second for r, ref in pairs
+        )
+
     print(
         f"\nGET /api/v1/tasks?project_id=…&limit=50 on {args.tasks} tasks: one process per server "
         f"(CPU {SERVER_CPU}), {args.connections} connections from {_load_generator()} (CPU {LOAD_CPU}), "
-        f"median of {args.rounds} rounds of {args.seconds:g} s"
+        f"median of {args.rounds} rounds of {args.seconds:g} s (the ratio: median of each round's ratio)"
     )
     rows = []
     for server in servers:
-        rounds = results[server.key]
-        rate = statistics.median(r.requests_per_second for r in rounds)
+        rate = median(server, lambda r: r.load.requests_per_second)
         rows.append(
             [
                 server.label,
                 f"{rate:.0f}",
-                f"{statistics.median(r.p50_ms for r in rounds):.1f}",
-                f"{statistics.median(r.p99_ms for r in rounds):.1f}",
-                str(sum(r.errors for r in rounds)),
-                f"{rate / reference:.2f}",
+                f"{median(server, lambda r: r.load.p50_ms):.1f}",
+                f"{median(server, lambda r: r.load.p99_ms):.1f}",
+                str(sum(r.load.errors for r in results[server.key])),
+                f"{ratio(server):.2f}",
                 f"{statements[server.key].per_request:g}",
+                f"{median(server, lambda r: r.cpu_ms_per_request):.1f}",
             ]
         )
-    print(
-        _table(
-            ["server", "req/s", "p50 ms", "p99 ms", "errors", f"x {servers[0].label}", "statements/request"],
-            rows,
-        )
-    )
+    header = ["server", "req/s", "p50 ms", "p99 ms", "errors", f"x {servers[0].label}", "statements/request"]
+    print(_table([*header, "server CPU ms/request"], rows))
     for server in servers:
         print(f"  {server.label}: {statements[server.key]} per request")
+    named = {server.key: server for server in servers}
+    if "taskboard" in named and "fastapi" in named:
+        taskboard, fastapi = named["taskboard"], named["fastapi"]
+        print(f"  {taskboard.label} / {fastapi.label}: {ratio(taskboard, fastapi):.2f} (per round, median)")
 
 
 def _print_taskboard_details(
@@ -290,8 +280,9 @@ def _print_taskboard_details(
 ) -> None:
     task = page["items"][0]
     base = taskboard.base + API
-    # PATCH alternates two priorities so that every request really writes.
-    priorities = [json.dumps({"priority": p}).encode() for p in ("urgent", "low")]
+    # PATCH alternates between another priority and the task's own, so that every request writes.
+    other = "low" if task["priority"] == "urgent" else "urgent"
+    priorities = [json.dumps({"priority": p}).encode() for p in (other, task["priority"])]
 
     def batch(method: str, url: str, token: str, bodies: list[bytes] | None = None) -> Callable[[], object]:
         return lambda: sequential(method, url, token, count=100, bodies=bodies)
@@ -400,6 +391,8 @@ def _seed(cluster: Cluster, env: dict[str, str], tasks: int) -> None:
     )
     _step("VACUUM ANALYZE (without it the planner's guesses on fresh tables distort every figure)")
     cluster.psql("VACUUM ANALYZE")
+    # Written out now, not by the checkpointer in the middle of a measured round.
+    cluster.psql("CHECKPOINT")
 
 
 @contextmanager
@@ -413,7 +406,7 @@ def _serving(key: str, env: dict[str, str], work: Path) -> Iterator[Server]:
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_live(base, process, log)
-        yield Server(key, spec.label, base)
+        yield Server(key, spec.label, base, process.pid)
     finally:
         process.terminate()
         try:

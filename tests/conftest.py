@@ -7,9 +7,7 @@ never collide. Without a server they skip with the reason; under CI=true they fa
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -25,7 +23,7 @@ from adapters.http.app import create_app
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sqlalchemy import migrations
-from adapters.persistence.sqlalchemy.engine import create_engine
+from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.persistence.sqlalchemy.models import Base
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
@@ -137,34 +135,15 @@ def backend_engine(backend: str, request: pytest.FixtureRequest) -> AsyncEngine 
     return engine
 
 
-class OneBlockUnitOfWork(SqlAlchemyUnitOfWork):
-    """A request's unit of work holds its connection until the request ends; in the contract tests
-    each `async with uow_factory() as uow:` block stands for a request, so it gives it back there."""
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        try:
-            await super().__aexit__(*exc_info)
-        finally:
-            await self.close()
-
-    @asynccontextmanager
-    async def read_only(self) -> AsyncIterator[None]:
-        try:
-            async with super().read_only():
-                yield
-        finally:
-            await self.close()
-
-
 @pytest.fixture
 async def uow_factory(backend_engine: AsyncEngine | None) -> UnitOfWorkFactory:
     """Makes units of work on the test's adapter, its tables empty at the start of the test."""
     if backend_engine is None:
         store = MemoryStore()
         return lambda: InMemoryUnitOfWork(store)
-    engine = backend_engine
-    await empty_tables(engine)
-    return lambda: OneBlockUnitOfWork(engine)
+    await empty_tables(backend_engine)
+    sessions = create_session_factory(backend_engine)
+    return lambda: SqlAlchemyUnitOfWork(sessions())
 
 
 class FastHashingProvider(Provider):

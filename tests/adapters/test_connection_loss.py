@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from adapters.persistence.caller import Caller
 from adapters.persistence.sqlalchemy.engine import create_engine
@@ -51,10 +51,9 @@ async def end_pooled_session(engine: AsyncEngine, url: str) -> None:
 
 async def stored_user(engine: AsyncEngine) -> User:
     user = UserFactory.build()
-    uow = SqlAlchemyUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(AsyncSession(engine))
     async with uow:
         await uow.users.create(user)
-    await uow.close()
     return user
 
 
@@ -76,12 +75,9 @@ async def test_a_dead_pooled_connection_is_replaced_without_the_caller_noticing(
     await end_pooled_session(engine, postgresql_url)
     statements = count_statements(engine)
 
-    uow = SqlAlchemyUnitOfWork(engine, Caller(user.as_actor()))
-    try:
-        async with uow.read_only():
-            seen = await uow.users.get_by_id(user.id)
-    finally:
-        await uow.close()
+    uow = SqlAlchemyUnitOfWork(AsyncSession(engine), Caller(user.as_actor()))
+    async with uow.read_only():
+        seen = await uow.users.get_by_id(user.id)
 
     assert seen == user
     # The caller check went out twice, on the dead connection and on the fresh one; then the read.
@@ -98,14 +94,12 @@ async def test_without_a_caller_check_the_dead_connection_fails_once_and_the_nex
     user = await stored_user(engine)
     await end_pooled_session(engine, postgresql_url)
 
-    uow = SqlAlchemyUnitOfWork(engine)
+    uow = SqlAlchemyUnitOfWork(AsyncSession(engine))
     with pytest.raises(DBAPIError) as lost:
         async with uow.read_only():
             await uow.users.get_by_id(user.id)
-    await uow.close()
     assert lost.value.connection_invalidated
 
-    again = SqlAlchemyUnitOfWork(engine)
+    again = SqlAlchemyUnitOfWork(AsyncSession(engine))
     async with again.read_only():
         assert await again.users.get_by_id(user.id) == user
-    await again.close()

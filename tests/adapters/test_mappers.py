@@ -1,11 +1,13 @@
 """Entities survive the trip to the ORM model and back field for field; users through every adapter too."""
 
+import dataclasses
 import itertools
 from datetime import UTC, timedelta
 
 import pytest
 
 from adapters.persistence.sqlalchemy.mappers import (
+    TASK_DERIVED_COLUMNS,
     comment_from_model,
     copy_comment_onto_model,
     copy_member_onto_model,
@@ -30,7 +32,7 @@ from adapters.persistence.sqlalchemy.models import (
 from domain.comments import Comment
 from domain.ids import new_id
 from domain.projects import MemberRole, Project, ProjectMember, Tag
-from domain.tasks import Priority, Task, TaskStatus
+from domain.tasks import Priority, Task, TaskStatus, rank
 from domain.users import User, UserRole
 from tests.conftest import UnitOfWorkFactory
 from tests.factories import UserFactory, utc_instant
@@ -253,6 +255,40 @@ def test_task_to_model_and_back_is_the_same_task(task: Task) -> None:
 @pytest.mark.parametrize(("title", "folded"), FOLDED_NAMES)
 def test_a_task_model_carries_its_title_casefolded_for_search(title: str, folded: str) -> None:
     assert task_model_of(TaskFactory.build(title=title)).title_folded == folded
+
+
+@pytest.mark.parametrize("task", varied_tasks(), ids=lambda task: f"{task.status}-{task.priority}")
+def test_a_task_model_carries_the_ranks_its_lists_sort_by(task: Task) -> None:
+    model = task_model_of(task)
+
+    assert (model.status_rank, model.priority_rank) == (rank(task.status), rank(task.priority))
+
+
+def test_the_ranks_follow_the_workflow_and_the_priority_scale_not_the_alphabet() -> None:
+    by_status = sorted(varied_tasks(), key=lambda task: task_model_of(task).status_rank)
+    by_priority = sorted(varied_tasks(), key=lambda task: task_model_of(task).priority_rank)
+
+    assert list(dict.fromkeys(task.status for task in by_status)) == [
+        TaskStatus.TODO,
+        TaskStatus.IN_PROGRESS,
+        TaskStatus.BLOCKED,
+        TaskStatus.DONE,
+        TaskStatus.CANCELLED,
+    ]
+    assert list(dict.fromkeys(task.priority for task in by_priority)) == [
+        Priority.LOW,
+        Priority.MEDIUM,
+        Priority.HIGH,
+        Priority.URGENT,
+    ]
+
+
+def test_the_mapper_fills_every_derived_column_of_a_task_row() -> None:
+    # The columns of tasks are the task's fields plus the derived ones: none is left to chance.
+    fields = {field.name for field in dataclasses.fields(Task)} - {"tag_ids"}
+    columns = {column.name for column in TaskModel.__table__.columns}
+
+    assert columns - fields == set(TASK_DERIVED_COLUMNS)
 
 
 def test_copying_a_changed_task_onto_its_model_replaces_every_field() -> None:

@@ -36,7 +36,7 @@ from application.users.authenticate import (
 )
 from domain.errors import AuthenticationFailed
 from domain.projects import MemberRole
-from domain.tasks import TaskStatus
+from domain.tasks import Priority, TaskStatus, rank
 from domain.users import UserRole
 from tests.conftest import create_postgres_database, drop_postgres_database, settings_for
 
@@ -192,6 +192,27 @@ async def test_completed_at_is_set_exactly_on_done_tasks_between_creation_and_la
         assert task.created_at.tzinfo is UTC
         if task.completed_at is not None:
             assert task.created_at <= task.completed_at <= task.updated_at
+
+
+async def test_tasks_carry_their_folded_title_and_the_ranks_of_their_status_and_priority(
+    seeded: Seeded,
+) -> None:
+    tasks = await rows(
+        seeded.url,
+        select(
+            TaskModel.title,
+            TaskModel.title_folded,
+            TaskModel.status,
+            TaskModel.status_rank,
+            TaskModel.priority,
+            TaskModel.priority_rank,
+        ),
+    )
+
+    assert {task.priority for task in tasks} == set(Priority)
+    for task in tasks:
+        assert task.title_folded == task.title.casefold()
+        assert (task.status_rank, task.priority_rank) == (rank(task.status), rank(task.priority))
 
 
 async def test_tasks_carry_up_to_three_tags_of_their_own_project(seeded: Seeded) -> None:

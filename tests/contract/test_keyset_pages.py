@@ -13,7 +13,7 @@ import pytest
 from domain.comments import Comment, CommentView
 from domain.ids import new_id
 from domain.paging import MAX_LIMIT, Keyset, Page, PageRequest, SortKey, parse_sort
-from domain.projects import PROJECT_SORT_FIELDS, Project, ProjectFilters
+from domain.projects import PROJECT_SORT_FIELDS, MemberRole, Project, ProjectFilters
 from domain.tasks import TASK_SORT_FIELDS, Priority, Task, TaskFilters, TaskStatus, TaskSummary
 from domain.users import USER_SORT_FIELDS, User, UserFilters
 from tests.conftest import UnitOfWorkFactory
@@ -74,14 +74,17 @@ def task_ids(summaries: Sequence[TaskSummary]) -> list[UUID]:
     return [summary.task.id for summary in summaries]
 
 
-async def mixed_tasks(world: World, manager: User, count: int = 23) -> list[Task]:
-    """Tasks in two projects with many ties on every sort field, and a third without a due date."""
-    projects = [await world.project(manager), await world.project(manager)]
+async def mixed_tasks(
+    world: World, manager: User, count: int = 23, projects: Sequence[Project] = ()
+) -> list[Task]:
+    """Tasks spread over `projects` (two new ones by default), with many ties on every sort field,
+    and a third of them without a due date."""
+    projects = projects or [await world.project(manager), await world.project(manager)]
     tasks = []
     for n, task_id in enumerate(sorted(new_id() for _ in range(count))):
         tasks.append(
             await world.task(
-                projects[n % 2],
+                projects[n % len(projects)],
                 manager,
                 task_id=task_id,
                 title=["Alpha", "beta", "Alpha", "Ωmega"][n % 4],
@@ -125,6 +128,27 @@ async def test_a_task_walk_by_keyset_gives_the_list_in_its_order_each_task_once(
         assert task_ids(walked) == in_order
         assert_a_whole_walk(pages, limit, len(tasks))
     assert sorted(in_order) == sorted(task.id for task in tasks)
+
+
+@pytest.mark.parametrize("sort_text", ["created_at", "-key", "key", "-priority,due_date", "status,-title"])
+async def test_a_member_s_walk_by_keyset_is_the_admin_s_order_of_their_projects_tasks(
+    world: World, manager: User, sort_text: str
+) -> None:
+    # On PostgreSQL a member's list reads each of their projects apart (a LATERAL join per project),
+    # each read starting after the keyset on its own; the walk must come out as one order still.
+    projects = [await world.project(manager) for _ in range(3)]
+    member = await world.user()
+    for project in projects[:2]:
+        await world.join(project, member, MemberRole.VIEWER)
+    tasks = await mixed_tasks(world, manager, count=30, projects=projects)
+    sort = parse_sort(sort_text, TASK_SORT_FIELDS)
+    everything = task_ids((await task_reader(world, sort)(PageRequest(limit=MAX_LIMIT))).items)
+    theirs = {task.id for task in tasks if task.project_id != projects[2].id}
+
+    walked, pages = await walk(task_reader(world, sort, TaskFilters(visible_to=member.id)), 4)
+
+    assert task_ids(walked) == [task_id for task_id in everything if task_id in theirs]
+    assert_a_whole_walk(pages, 4, len(theirs))
 
 
 async def test_a_task_walk_keeps_to_its_filters(world: World, manager: User) -> None:

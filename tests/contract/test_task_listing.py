@@ -361,3 +361,81 @@ async def test_page_past_the_end_is_empty_with_the_right_total(
 
 async def test_empty_list_has_total_zero(world: World) -> None:
     assert await world.page() == ([], 0)
+
+
+async def test_totals_and_pages_leave_out_the_tasks_of_deleted_projects(world: World, manager: User) -> None:
+    live, gone = await world.project(manager), await world.project(manager)
+    reader = await world.user()
+    for project in (live, gone):
+        await world.join(project, reader, MemberRole.VIEWER)
+    kept = [
+        await world.task(live, manager, title="Rotate keys", status=TaskStatus.BLOCKED),
+        await world.task(live, manager, title="Renew certificates"),
+    ]
+    deleted_task = await world.task(live, manager, title="Rotate more keys", is_deleted=True)
+    for title in ("Rotate keys there", "Paint the shed"):
+        await world.task(gone, manager, title=title, status=TaskStatus.BLOCKED)
+    await world.delete_project(gone)
+
+    blocked = frozenset({TaskStatus.BLOCKED})
+    cases = [
+        (TaskFilters(), [kept[0].id, kept[1].id]),
+        (TaskFilters(include_deleted=True), [kept[0].id, kept[1].id, deleted_task.id]),
+        (TaskFilters(text="rotate"), [kept[0].id]),
+        (TaskFilters(text="rotate", include_deleted=True), [kept[0].id, deleted_task.id]),
+        (TaskFilters(statuses=blocked), [kept[0].id]),
+        (TaskFilters(visible_to=reader.id), [kept[0].id, kept[1].id]),
+        (TaskFilters(visible_to=reader.id, statuses=blocked), [kept[0].id]),
+        (TaskFilters(project_id=gone.id), []),
+    ]
+    for filters, expected in cases:
+        assert await world.page(filters) == (expected, len(expected)), filters
+
+
+# Sorts whose order runs across projects, so that a member's page mixes the tasks of several.
+MEMBER_SORTS = [
+    [SortKey("created_at")],
+    [SortKey("created_at", descending=True)],
+    [SortKey("key")],
+    [SortKey("key", descending=True)],
+    [SortKey("priority", descending=True), SortKey("due_date")],
+    [SortKey("status"), SortKey("title", descending=True)],
+]
+
+
+@pytest.mark.parametrize("sort", MEMBER_SORTS, ids=lambda sort: ",".join(map(str, sort)))
+async def test_a_member_s_pages_are_the_admin_s_order_of_their_projects_tasks(
+    world: World, manager: User, sort: list[SortKey]
+) -> None:
+    member = await world.user()
+    projects = [await world.project(manager) for _ in range(4)]
+    for project in projects[:3]:
+        await world.join(project, member, MemberRole.CONTRIBUTOR)
+    tasks = []
+    # Round robin over the projects, so that every project's tasks are spread over the whole order.
+    for number in range(18):
+        project = projects[number % 4]
+        tasks.append(
+            await world.task(
+                project,
+                manager,
+                title=f"Task {number % 5}",
+                status=list(TaskStatus)[number % 5],
+                priority=list(Priority)[number % 4],
+                due_date=None if number % 3 == 0 else DAY + timedelta(days=number % 7),
+                is_deleted=number == 5,
+            )
+        )
+    everything, _total = await world.page(sort=sort)
+    visible = {task.id for task in tasks if task.project_id in {project.id for project in projects[:3]}}
+    expected = [task_id for task_id in everything if task_id in visible]
+
+    walked = []
+    for offset in range(0, len(expected) + 4, 4):
+        ids, total = await world.page(
+            TaskFilters(visible_to=member.id), sort, PageRequest(offset=offset, limit=4)
+        )
+        assert total == len(expected)
+        walked.extend(ids)
+
+    assert walked == expected

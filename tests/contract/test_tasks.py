@@ -347,10 +347,10 @@ async def a_busy_project(world: World, size: int) -> TaskFilters:
     return TaskFilters(project_id=project.id)
 
 
-# Counted on the SQL adapters: list = count + page + tags (selectin) + comment counts;
-# summary = task with project and people + tags + comment count.
-LIST_STATEMENTS = 4
-SUMMARY_STATEMENTS = 3
+# Counted on the SQL adapters: list = count + page (with project, people and comment counts) +
+# tags of the page; summary = task with project, people and comment count + its tags.
+LIST_STATEMENTS = 3
+SUMMARY_STATEMENTS = 2
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

@@ -112,17 +112,10 @@ class RacingUpdatesProvider(Provider):
         self._barrier = barrier
 
     @provide(scope=Scope.REQUEST)
-    async def unit_of_work(self, engine: AsyncEngine, caller: Caller) -> AsyncIterator[UnitOfWork]:
-        barrier = self._barrier
-
-        class RacingUnitOfWork(SqlAlchemyUnitOfWork):
-            def _bind_repositories(self, session: AsyncSession) -> None:
-                super()._bind_repositories(session)
-                self.tasks = MeetBeforeSaving(session, barrier)
-
-        uow = RacingUnitOfWork(engine, caller)
-        yield uow
-        await uow.close()
+    def unit_of_work(self, session: AsyncSession, caller: Caller) -> UnitOfWork:
+        uow = SqlAlchemyUnitOfWork(session, caller)
+        uow.tasks = MeetBeforeSaving(session, self._barrier)
+        return uow
 
 
 @pytest.fixture

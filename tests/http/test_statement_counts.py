@@ -35,20 +35,20 @@ on_sql_databases = pytest.mark.parametrize("api_backend", ["sqlite", "postgresql
 # Statements per request: BEGIN, the caller's sign-in check (the user row), what the use case
 # reads and writes, COMMIT.
 #
-# GET /tasks: count, page (project, assignee and reporter joined), tags of the page, comment counts.
-TASK_LIST_STATEMENTS = 7
-# GET /tasks/{id}: summary (project, assignee and reporter joined), its tags, its comment count, the
+# GET /tasks: count, page (project, assignee and reporter joined, comment counts), tags of the page.
+TASK_LIST_STATEMENTS = 6
+# GET /tasks/{id}: summary (project, assignee and reporter joined, comment count), its tags, the
 # project with the caller's role, the latest 20 comments with their authors.
-TASK_READ_STATEMENTS = 8
+TASK_READ_STATEMENTS = 7
 # GET /projects: count, page.
 PROJECT_LIST_STATEMENTS = 5
 # GET /tasks/{id}/comments: the task with its tags joined, the project with the caller's role, count,
 # page with the authors joined.
 COMMENT_LIST_STATEMENTS = 7
 # PATCH /tasks/{id} changing status, priority and title: the task with its tags joined, the project
-# with the caller's role, the versioned UPDATE, then the summary as the list reads it (summary, tags,
-# comment count).
-TASK_UPDATE_STATEMENTS = 9
+# with the caller's role, the versioned UPDATE, then the summary as the list reads it (summary with
+# its comment count, tags).
+TASK_UPDATE_STATEMENTS = 8
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy import Inspector, inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import ReflectedIndex
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -18,6 +19,8 @@ class IndexShape:
     columns: tuple[str, ...]
     unique: bool
     where: str | None
+    descending: tuple[str, ...] = ()  # the columns in descending order
+    using: str | None = None  # an access method other than B-tree, with its operator classes
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +38,7 @@ class TableShape:
     foreign_keys: dict[str, ForeignKeyShape]
     unique_constraints: dict[str, tuple[str, ...]]
     indexes: dict[str, IndexShape]
-    check_constraints: dict[str, frozenset[str]]  # name: the string constants it allows
+    check_constraints: dict[str, tuple[str, ...]]  # name: its constants, in order
 
 
 async def on_connection(database_url: str, read: Callable[[Connection], T]) -> T:
@@ -65,9 +68,17 @@ def normalized_predicate(where: object) -> str | None:
     return text
 
 
-def quoted_literals(sql: str) -> frozenset[str]:
-    """The string constants in a CHECK, e.g. the allowed roles: each database rewrites the rest."""
-    return frozenset(re.findall(r"'((?:[^']|'')*)'", sql))
+# A quoted string, or a whole number standing alone (not part of a name or a decimal).
+_CONSTANT = re.compile(r"'((?:[^']|'')*)'|(?<![\w.])(\d+)(?![\w.])")
+
+
+def check_constants(sql: str) -> tuple[str, ...]:
+    """The constants of a CHECK in the order written: its strings (e.g. the allowed roles) and its
+    whole numbers (e.g. the rank of each status, as `#0`). Each database rewrites the rest."""
+    return tuple(
+        match.group(1) if match.group(2) is None else f"#{match.group(2)}"
+        for match in _CONSTANT.finditer(sql)
+    )
 
 
 def _table_shape(connection: Connection, table: str) -> TableShape:
@@ -97,13 +108,35 @@ def _table_shape(connection: Connection, table: str) -> TableShape:
                 columns=tuple(str(name) for name in index["column_names"]),
                 unique=bool(index["unique"]),
                 where=normalized_predicate(index.get("dialect_options", {}).get(f"{dialect.name}_where")),
+                descending=descending_columns(connection, index),
+                using=_access_method(index),
             )
             for index in inspector.get_indexes(table)
             # PostgreSQL also lists the index behind each unique constraint; those are constraints.
             if "duplicates_constraint" not in index
         },
         check_constraints={
-            str(check["name"]): quoted_literals(str(check["sqltext"]))
+            str(check["name"]): check_constants(str(check["sqltext"]))
             for check in inspector.get_check_constraints(table)
         },
     )
+
+
+def descending_columns(connection: Connection, index: ReflectedIndex) -> tuple[str, ...]:
+    """The columns of a reflected index that are in descending order."""
+    if connection.dialect.name == "sqlite":
+        # SQLAlchemy does not reflect the order of SQLite's index columns; the PRAGMA tells it.
+        rows = connection.exec_driver_sql(f'PRAGMA index_xinfo("{index["name"]}")')
+        return tuple(str(name) for _seqno, _cid, name, desc, _coll, key in rows if key and desc)
+    sorting = index.get("column_sorting", {})
+    return tuple(name for name in index["column_names"] if name and "desc" in sorting.get(name, ()))
+
+
+def _access_method(index: ReflectedIndex) -> str | None:
+    """e.g. "gin (gin_trgm_ops)" for a trigram index; None for a B-tree."""
+    options = index.get("dialect_options", {})
+    using = options.get("postgresql_using")
+    if using is None or using == "btree":
+        return None
+    operator_classes = options.get("postgresql_ops", {})
+    return f"{using} ({', '.join(operator_classes.values())})" if operator_classes else str(using)

@@ -2,10 +2,13 @@
 
 The expected tables below are written out by hand as each database describes them, not derived from
 the models, so that this test and the drift test check the migrations from two independent sides.
+Every table is compared with its expected shape after each step up and each step down, so a
+revision that changes a table (005) is checked both ways too.
 """
 
+import itertools
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -53,8 +56,9 @@ class ExpectedTable:
     primary_key: tuple[str, ...]
     foreign_keys: dict[str, ForeignKeyShape] = field(default_factory=dict)
     unique_constraints: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    indexes: dict[str, IndexShape] = field(default_factory=dict)
-    check_constraints: dict[str, frozenset[str]] = field(default_factory=dict)
+    indexes: dict[str, "ExpectedIndex"] = field(default_factory=dict)
+    postgresql_indexes: dict[str, "ExpectedIndex"] = field(default_factory=dict)  # PostgreSQL only
+    check_constraints: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def on(self, dialect: str) -> TableShape:
         return TableShape(
@@ -66,13 +70,41 @@ class ExpectedTable:
             primary_key=self.primary_key,
             foreign_keys=self.foreign_keys,
             unique_constraints=self.unique_constraints,
-            indexes=self.indexes,
+            indexes={
+                name: expected.on(dialect)
+                for name, expected in (
+                    self.indexes | (self.postgresql_indexes if dialect == "postgresql" else {})
+                ).items()
+            },
             check_constraints=self.check_constraints,
         )
 
 
-def index(*columns: str, unique: bool = False, where: str | None = None) -> IndexShape:
-    return IndexShape(columns=columns, unique=unique, where=where)
+@dataclass(frozen=True, slots=True)
+class ExpectedIndex:
+    columns: tuple[str, ...]
+    unique: bool
+    where: str | Spelled | None
+    descending: tuple[str, ...]
+    using: str | None
+
+    def on(self, dialect: str) -> IndexShape:
+        where = self.where.on(dialect) if isinstance(self.where, Spelled) else self.where
+        return IndexShape(self.columns, self.unique, where, self.descending, self.using)
+
+
+def index(
+    *columns: str,
+    unique: bool = False,
+    where: str | Spelled | None = None,
+    descending: tuple[str, ...] = (),
+    using: str | None = None,
+) -> ExpectedIndex:
+    return ExpectedIndex(columns, unique, where, descending, using)
+
+
+# Each database spells "live tasks" as its dialect renders `~tasks.is_deleted`.
+LIVE = Spelled(sqlite="is_deleted = 0", postgresql="NOT is_deleted")
 
 
 def references(column: str, target: str, *, on_delete: str | None = None) -> ForeignKeyShape:
@@ -97,7 +129,7 @@ USERS = ExpectedTable(
         "uq_users_email_active": index("email", unique=True, where="NOT is_deleted"),
         "ix_users_created_at_id": index("created_at", "id"),
     },
-    check_constraints={"ck_users_user_role": frozenset({"admin", "member"})},
+    check_constraints={"ck_users_user_role": ("admin", "member")},
 )
 
 PROJECTS = ExpectedTable(
@@ -136,7 +168,7 @@ PROJECT_MEMBERS = ExpectedTable(
     # project_id leads the primary key; user_id needs an index of its own.
     indexes={"ix_project_members_user_id": index("user_id")},
     check_constraints={
-        "ck_project_members_member_role": frozenset({"manager", "contributor", "viewer"}),
+        "ck_project_members_member_role": ("manager", "contributor", "viewer"),
     },
 )
 
@@ -191,10 +223,40 @@ TASKS = ExpectedTable(
         "ix_tasks_due_date": index("due_date"),
     },
     check_constraints={
-        "ck_tasks_task_status": frozenset({"todo", "in_progress", "blocked", "done", "cancelled"}),
-        "ck_tasks_task_priority": frozenset({"low", "medium", "high", "urgent"}),
+        "ck_tasks_task_status": ("todo", "in_progress", "blocked", "done", "cancelled"),
+        "ck_tasks_task_priority": ("low", "medium", "high", "urgent"),
     },
 )
+
+# Revision 005 adds the ranks with their CHECKs and replaces four indexes by partial ones.
+TASKS_WITH_RANKS = ExpectedTable(
+    columns=TASKS.columns | {"status_rank": ("SMALLINT", NOT_NULL), "priority_rank": ("SMALLINT", NOT_NULL)},
+    primary_key=TASKS.primary_key,
+    foreign_keys=TASKS.foreign_keys,
+    unique_constraints=TASKS.unique_constraints,
+    indexes={
+        "ix_tasks_assignee_id": index("assignee_id"),
+        "ix_tasks_reporter_id": index("reporter_id"),
+        "ix_tasks_due_date": index("due_date"),
+        "ix_tasks_live_project_id_status_rank_priority_rank": index(
+            "project_id", "status_rank", "priority_rank", where=LIVE
+        ),
+        "ix_tasks_live_created_at_id": index("created_at", "id", where=LIVE),
+        "ix_tasks_live_project_id_created_at_id": index("project_id", "created_at", "id", where=LIVE),
+        "ix_tasks_live_priority_rank_due_date_id": index(
+            "priority_rank", "due_date", "id", where=LIVE, descending=("priority_rank",)
+        ),
+        "ix_tasks_live_status_rank_id": index("status_rank", "id", where=LIVE),
+    },
+    postgresql_indexes={"ix_tasks_title_folded_trgm": index("title_folded", using="gin (gin_trgm_ops)")},
+    check_constraints=TASKS.check_constraints
+    | {
+        "ck_tasks_status_rank": (
+            "todo", "#0", "in_progress", "#1", "blocked", "#2", "done", "#3", "cancelled", "#4",
+        ),
+        "ck_tasks_priority_rank": ("low", "#0", "medium", "#1", "high", "#2", "urgent", "#3"),
+    },
+)  # fmt: skip
 
 TASK_TAGS = ExpectedTable(
     columns={"task_id": (UUID_TYPE, NOT_NULL), "tag_id": (UUID_TYPE, NOT_NULL)},
@@ -255,21 +317,49 @@ def plain_table(name: str, values: Row) -> sa.TableClause:
     return sa.table(name, *(sa.column(column, column_type(value)) for column, value in values.items()))
 
 
-async def insert(engine: AsyncEngine, table: str, row: Row) -> None:
-    async with engine.begin() as connection:
+# The ranks of revision 005, as its backfill writes them.
+STATUS_RANKS = {"todo": 0, "in_progress": 1, "blocked": 2, "done": 3, "cancelled": 4}
+PRIORITY_RANKS = {"low": 0, "medium": 1, "high": 2, "urgent": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The database under test, and the revision its schema is at."""
+
+    engine: AsyncEngine
+    revision: str
+
+    def has(self, revision: str) -> bool:
+        return int(self.revision) >= int(revision)
+
+
+def with_ranks(row: Row) -> Row:
+    """A task row as revision 005 takes it: with the ranks of its status and priority (0 for a name
+    that has none, which the CHECKs of the names refuse), unless the row sets them itself."""
+    ranks = {
+        "status_rank": STATUS_RANKS.get(row["status"], 0),
+        "priority_rank": PRIORITY_RANKS.get(row["priority"], 0),
+    }
+    return ranks | row
+
+
+async def insert(db: Database, table: str, row: Row) -> None:
+    if table == "tasks" and db.has("005"):
+        row = with_ranks(row)
+    async with db.engine.begin() as connection:
         await connection.execute(sa.insert(plain_table(table, row)).values(row))
 
 
-async def delete(engine: AsyncEngine, table: str, **where: object) -> None:
+async def delete(db: Database, table: str, **where: object) -> None:
     clause = plain_table(table, where)
-    async with engine.begin() as connection:
+    async with db.engine.begin() as connection:
         await connection.execute(sa.delete(clause).where(*(clause.c[k] == v for k, v in where.items())))
 
 
-async def count(engine: AsyncEngine, table: str, **where: object) -> int:
+async def count(db: Database, table: str, **where: object) -> int:
     clause = plain_table(table, where)
     query = sa.select(sa.func.count()).select_from(clause)
-    async with engine.connect() as connection:
+    async with db.engine.connect() as connection:
         return int(await connection.scalar(query.where(*(clause.c[k] == v for k, v in where.items()))) or 0)
 
 
@@ -377,109 +467,132 @@ def refused(constraint: str, *, sqlite_says: str | None = None) -> pytest.Raises
     return pytest.raises(IntegrityError, match="|".join(map(re.escape, alternatives)))
 
 
-async def users_keep_their_rules(engine: AsyncEngine) -> None:
+async def users_keep_their_rules(db: Database) -> None:
     email = unique_email()
-    await insert(engine, "users", user_row(email=email, role="admin"))
-    await insert(engine, "users", user_row(role="member"))
+    await insert(db, "users", user_row(email=email, role="admin"))
+    await insert(db, "users", user_row(role="member"))
     with refused("ck_users_user_role"):
-        await insert(engine, "users", user_row(role="owner"))
+        await insert(db, "users", user_row(role="owner"))
     # Unique among live users only: a deleted user's email may be taken again, a live one's not.
-    await insert(engine, "users", user_row(email=email, is_deleted=True))
+    await insert(db, "users", user_row(email=email, is_deleted=True))
     with refused("uq_users_email_active", sqlite_says=unique_failed("users", "email")):
-        await insert(engine, "users", user_row(email=email))
+        await insert(db, "users", user_row(email=email))
 
 
-async def projects_and_members_keep_their_rules(engine: AsyncEngine) -> None:
+async def projects_and_members_keep_their_rules(db: Database) -> None:
     user = user_row()
-    await insert(engine, "users", user)
+    await insert(db, "users", user)
 
     # A deleted project's key may be used again (even twice), a live one's may not.
     key = next(PROJECT_KEYS)
-    await insert(engine, "projects", project_row(key=key, is_deleted=True))
-    await insert(engine, "projects", project_row(key=key, is_deleted=True))
+    await insert(db, "projects", project_row(key=key, is_deleted=True))
+    await insert(db, "projects", project_row(key=key, is_deleted=True))
     project = project_row(key=key)
-    await insert(engine, "projects", project)
+    await insert(db, "projects", project)
     with refused("uq_projects_key_active", sqlite_says=unique_failed("projects", "key")):
-        await insert(engine, "projects", project_row(key=key))
+        await insert(db, "projects", project_row(key=key))
 
-    await insert(engine, "project_members", member_row(project["id"], user["id"], role="viewer"))
+    await insert(db, "project_members", member_row(project["id"], user["id"], role="viewer"))
     with refused("pk_project_members", sqlite_says=unique_failed("project_members", "project_id", "user_id")):
-        await insert(engine, "project_members", member_row(project["id"], user["id"], role="manager"))
+        await insert(db, "project_members", member_row(project["id"], user["id"], role="manager"))
     other = user_row()
-    await insert(engine, "users", other)
+    await insert(db, "users", other)
     with refused("ck_project_members_member_role"):
-        await insert(engine, "project_members", member_row(project["id"], other["id"], role="owner"))
+        await insert(db, "project_members", member_row(project["id"], other["id"], role="owner"))
     with refused("fk_project_members_project_id_projects", sqlite_says=FOREIGN_KEY_FAILED):
-        await insert(engine, "project_members", member_row(new_id(), other["id"]))
+        await insert(db, "project_members", member_row(new_id(), other["id"]))
     with refused("fk_project_members_user_id_users", sqlite_says=FOREIGN_KEY_FAILED):
-        await insert(engine, "project_members", member_row(project["id"], new_id()))
+        await insert(db, "project_members", member_row(project["id"], new_id()))
 
 
-async def tasks_and_tags_keep_their_rules(engine: AsyncEngine) -> None:
+async def tasks_and_tags_keep_their_rules(db: Database) -> None:
     reporter, ops, web = user_row(), project_row(), project_row()
-    await insert(engine, "users", reporter)
-    await insert(engine, "projects", ops)
-    await insert(engine, "projects", web)
+    await insert(db, "users", reporter)
+    await insert(db, "projects", ops)
+    await insert(db, "projects", web)
 
     # A task number is never handed out twice in a project, not even after its task was deleted.
-    await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=1, is_deleted=True))
+    await insert(db, "tasks", task_row(ops["id"], reporter["id"], number=1, is_deleted=True))
     with refused("uq_tasks_project_id_number", sqlite_says=unique_failed("tasks", "project_id", "number")):
-        await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=1))
+        await insert(db, "tasks", task_row(ops["id"], reporter["id"], number=1))
     ops_task = task_row(ops["id"], reporter["id"], number=2, status="done", priority="urgent")
     web_task = task_row(web["id"], reporter["id"], number=1, assignee_id=reporter["id"])
-    await insert(engine, "tasks", ops_task)
-    await insert(engine, "tasks", web_task)
+    await insert(db, "tasks", ops_task)
+    await insert(db, "tasks", web_task)
     with refused("ck_tasks_task_status"):
-        await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=3, status="archived"))
+        await insert(db, "tasks", task_row(ops["id"], reporter["id"], number=3, status="archived"))
     with refused("ck_tasks_task_priority"):
-        await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=3, priority="asap"))
+        await insert(db, "tasks", task_row(ops["id"], reporter["id"], number=3, priority="asap"))
     with refused("fk_tasks_project_id_projects", sqlite_says=FOREIGN_KEY_FAILED):
-        await insert(engine, "tasks", task_row(new_id(), reporter["id"], number=1))
+        await insert(db, "tasks", task_row(new_id(), reporter["id"], number=1))
     with refused("fk_tasks_assignee_id_users", sqlite_says=FOREIGN_KEY_FAILED):
-        await insert(engine, "tasks", task_row(ops["id"], reporter["id"], number=3, assignee_id=new_id()))
+        await insert(db, "tasks", task_row(ops["id"], reporter["id"], number=3, assignee_id=new_id()))
 
     # Tag names are unique per project, compared by their folded key.
     ops_bug, web_bug = tag_row(ops["id"], "Bug"), tag_row(web["id"], "Bug")
-    await insert(engine, "tags", ops_bug)
-    await insert(engine, "tags", web_bug)
+    await insert(db, "tags", ops_bug)
+    await insert(db, "tags", web_bug)
     with refused("uq_tags_project_id_name_key", sqlite_says=unique_failed("tags", "project_id", "name_key")):
-        await insert(engine, "tags", tag_row(ops["id"], "BUG"))
+        await insert(db, "tags", tag_row(ops["id"], "BUG"))
     with refused("fk_tags_project_id_projects", sqlite_says=FOREIGN_KEY_FAILED):
-        await insert(engine, "tags", tag_row(new_id(), "Bug"))
+        await insert(db, "tags", tag_row(new_id(), "Bug"))
 
-    await insert(engine, "task_tags", {"task_id": ops_task["id"], "tag_id": ops_bug["id"]})
-    await insert(engine, "task_tags", {"task_id": web_task["id"], "tag_id": web_bug["id"]})
+    await insert(db, "task_tags", {"task_id": ops_task["id"], "tag_id": ops_bug["id"]})
+    await insert(db, "task_tags", {"task_id": web_task["id"], "tag_id": web_bug["id"]})
     with refused("fk_task_tags_tag_id_tags", sqlite_says=FOREIGN_KEY_FAILED):
-        await insert(engine, "task_tags", {"task_id": ops_task["id"], "tag_id": new_id()})
+        await insert(db, "task_tags", {"task_id": ops_task["id"], "tag_id": new_id()})
     # Deleting a tag takes it off its tasks, deleting a task drops its tags, and nothing else goes.
-    await delete(engine, "tags", id=ops_bug["id"])
-    assert await count(engine, "task_tags", task_id=ops_task["id"]) == 0
-    assert await count(engine, "task_tags", task_id=web_task["id"]) == 1
-    await delete(engine, "tasks", id=web_task["id"])
-    assert await count(engine, "task_tags", tag_id=web_bug["id"]) == 0
-    assert await count(engine, "tags", id=web_bug["id"]) == 1
+    await delete(db, "tags", id=ops_bug["id"])
+    assert await count(db, "task_tags", task_id=ops_task["id"]) == 0
+    assert await count(db, "task_tags", task_id=web_task["id"]) == 1
+    await delete(db, "tasks", id=web_task["id"])
+    assert await count(db, "task_tags", tag_id=web_bug["id"]) == 0
+    assert await count(db, "tags", id=web_bug["id"]) == 1
 
 
-async def comments_keep_their_rules(engine: AsyncEngine) -> None:
+async def comments_keep_their_rules(db: Database) -> None:
     author, project = user_row(), project_row()
-    await insert(engine, "users", author)
-    await insert(engine, "projects", project)
+    await insert(db, "users", author)
+    await insert(db, "projects", project)
     task = task_row(project["id"], author["id"], number=1)
-    await insert(engine, "tasks", task)
+    await insert(db, "tasks", task)
 
-    await insert(engine, "comments", comment_row(task["id"], author["id"]))
-    assert await count(engine, "comments", task_id=task["id"]) == 1
+    await insert(db, "comments", comment_row(task["id"], author["id"]))
+    assert await count(db, "comments", task_id=task["id"]) == 1
     with refused("fk_comments_task_id_tasks", sqlite_says=FOREIGN_KEY_FAILED):
-        await insert(engine, "comments", comment_row(new_id(), author["id"]))
+        await insert(db, "comments", comment_row(new_id(), author["id"]))
     with refused("fk_comments_author_id_users", sqlite_says=FOREIGN_KEY_FAILED):
-        await insert(engine, "comments", comment_row(task["id"], new_id()))
+        await insert(db, "comments", comment_row(task["id"], new_id()))
+
+
+async def task_ranks_keep_step_with_status_and_priority(db: Database) -> None:
+    reporter, project = user_row(), project_row()
+    await insert(db, "users", reporter)
+    await insert(db, "projects", project)
+    numbers = itertools.count(1)
+    for status, priority in itertools.product(STATUS_RANKS, PRIORITY_RANKS):
+        await insert(
+            db,
+            "tasks",
+            task_row(project["id"], reporter["id"], number=next(numbers), status=status, priority=priority),
+        )
+    # A rank out of step with its name, or none at all, is refused.
+    done_ranked_todo = task_row(project["id"], reporter["id"], number=next(numbers), status="done")
+    with refused("ck_tasks_status_rank"):
+        await insert(db, "tasks", done_ranked_todo | {"status_rank": STATUS_RANKS["todo"]})
+    urgent_ranked_low = task_row(project["id"], reporter["id"], number=next(numbers), priority="urgent")
+    with refused("ck_tasks_priority_rank"):
+        await insert(db, "tasks", urgent_ranked_low | {"priority_rank": PRIORITY_RANKS["low"]})
+    unranked = task_row(project["id"], reporter["id"], number=next(numbers))
+    with refused("status_rank", sqlite_says="NOT NULL constraint failed: tasks.status_rank"):
+        await insert(db, "tasks", unranked | {"status_rank": None})
 
 
 @dataclass(frozen=True, slots=True)
 class Revision:
     id: str
-    adds: dict[str, ExpectedTable]
-    keeps_its_rules: Callable[[AsyncEngine], Awaitable[None]]
+    tables: dict[str, ExpectedTable]  # the tables it creates or changes, as they are after it
+    keeps_its_rules: Callable[[Database], Awaitable[None]]
 
 
 REVISIONS = (
@@ -491,12 +604,15 @@ REVISIONS = (
     ),
     Revision("003", {"tags": TAGS, "tasks": TASKS, "task_tags": TASK_TAGS}, tasks_and_tags_keep_their_rules),
     Revision("004", {"comments": COMMENTS}, comments_keep_their_rules),
+    Revision("005", {"tasks": TASKS_WITH_RANKS}, task_ranks_keep_step_with_status_and_priority),
 )
+HEAD = len(REVISIONS) - 1
 
 
 @asynccontextmanager
-async def engine_enforcing_foreign_keys(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection turns them on."""
+async def database_at(database_url: str, position: int) -> AsyncIterator[Database]:
+    """The database at REVISIONS[position], through an engine that enforces foreign keys: SQLite
+    ignores them (and so ON DELETE CASCADE) unless each connection turns them on."""
     engine = create_async_engine(database_url)
     if engine.dialect.name == "sqlite":
 
@@ -507,25 +623,34 @@ async def engine_enforcing_foreign_keys(database_url: str) -> AsyncIterator[Asyn
             cursor.close()
 
     try:
-        yield engine
+        yield Database(engine, REVISIONS[position].id)
     finally:
         await engine.dispose()
 
 
+def tables_at(position: int) -> dict[str, ExpectedTable]:
+    """Every table as it is after REVISIONS[position] (position -1: none)."""
+    tables: dict[str, ExpectedTable] = {}
+    for revision in REVISIONS[: position + 1]:
+        tables.update(revision.tables)
+    return tables
+
+
 async def assert_at_revision(database_url: str, position: int) -> None:
-    """Exactly the tables of the revisions up to REVISIONS[position] exist (position -1: none)."""
-    expected = {"alembic_version"}.union(*(revision.adds for revision in REVISIONS[: position + 1]))
-    assert await table_names(database_url) == expected
+    """Exactly the tables of REVISIONS[position] exist, each in the shape it has there."""
+    expected = tables_at(position)
+    assert await table_names(database_url) == {"alembic_version", *expected}
     current = REVISIONS[position].id if position >= 0 else None
     assert await migrations.current_revision(database_url) == current
-
-
-async def assert_tables_and_rules(database_url: str, revision: Revision) -> None:
-    for table, expected in revision.adds.items():
+    for table, expected_table in expected.items():
         shape = await table_shape(database_url, table)
-        assert shape == expected.on(shape.dialect), table
-    async with engine_enforcing_foreign_keys(database_url) as engine:
-        await revision.keeps_its_rules(engine)
+        assert shape == expected_table.on(shape.dialect), f"{table} at {current}"
+
+
+async def assert_rules(database_url: str, position: int, revisions: Sequence[Revision]) -> None:
+    async with database_at(database_url, position) as db:
+        for revision in revisions:
+            await revision.keeps_its_rules(db)
 
 
 def test_every_revision_has_its_expected_tables_here() -> None:
@@ -541,13 +666,61 @@ async def test_migrations_build_the_schema_step_by_step_remove_it_and_build_it_a
     for position, revision in enumerate(REVISIONS):
         await migrations.upgrade(database_url, revision.id)
         await assert_at_revision(database_url, position)
-        await assert_tables_and_rules(database_url, revision)
+        await assert_rules(database_url, position, [revision])
 
+    # Down one revision at a time, rows and all: each step leaves the shape the one before made.
     for position in reversed(range(len(REVISIONS))):
         await migrations.downgrade(database_url, REVISIONS[position - 1].id if position > 0 else "base")
         await assert_at_revision(database_url, position - 1)
 
     await migrations.upgrade(database_url)
-    await assert_at_revision(database_url, len(REVISIONS) - 1)
-    for revision in REVISIONS:
-        await assert_tables_and_rules(database_url, revision)
+    await assert_at_revision(database_url, HEAD)
+    # Every revision's rules still hold at the newest one (task rows now carry their ranks).
+    await assert_rules(database_url, HEAD, REVISIONS)
+
+
+async def test_005_ranks_the_tasks_already_there_and_going_back_keeps_them(database_url: str) -> None:
+    await migrations.upgrade(database_url, "004")
+    reporter, project = user_row(), project_row()
+    tasks = [
+        task_row(project["id"], reporter["id"], number=number, status=status, priority=priority)
+        for number, (status, priority) in enumerate(itertools.product(STATUS_RANKS, PRIORITY_RANKS), start=1)
+    ]
+    async with database_at(database_url, REVISIONS.index(revision_named("004"))) as db:
+        await insert(db, "users", reporter)
+        await insert(db, "projects", project)
+        for task in tasks:
+            await insert(db, "tasks", task)
+
+    await migrations.upgrade(database_url, "005")
+    ranked = await task_columns(database_url, "status", "priority", "status_rank", "priority_rank")
+    assert ranked == {
+        task["id"]: (
+            task["status"],
+            task["priority"],
+            STATUS_RANKS[task["status"]],
+            PRIORITY_RANKS[task["priority"]],
+        )
+        for task in tasks
+    }
+
+    await migrations.downgrade(database_url, "004")
+    assert await task_columns(database_url, "status", "priority") == {
+        task["id"]: (task["status"], task["priority"]) for task in tasks
+    }
+
+
+def revision_named(revision_id: str) -> Revision:
+    return next(revision for revision in REVISIONS if revision.id == revision_id)
+
+
+async def task_columns(database_url: str, *columns: str) -> dict[UUID, tuple[Any, ...]]:
+    """Each task's id and the given columns, read as plain values."""
+    tasks = sa.table("tasks", sa.column("id", sa.Uuid()), *(sa.column(name) for name in columns))
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(sa.select(tasks.c.id, *(tasks.c[name] for name in columns)))
+            return {row[0]: tuple(row[1:]) for row in rows}
+    finally:
+        await engine.dispose()

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from domain.unit_of_work import WriteInReadOnlyUnitOfWork
@@ -89,17 +89,22 @@ def _make_sqlite_transactions_serialisable(engine: AsyncEngine, *, wal: bool) ->
             raise WriteInReadOnlyUnitOfWork("a read-only unit of work cannot write")
 
 
-async def set_transaction_mode(connection: AsyncConnection, *, read_only: bool) -> None:
-    """Set how the connection's next transaction begins; sends nothing to the database.
+def transaction_options(dialect: str, *, read_only: bool) -> dict[str, Any]:
+    """How a transaction begins, as execution options of its connection; sends nothing itself.
 
     PostgreSQL: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` for reads, so a page and its
     total come from one snapshot; the server's default READ COMMITTED for writes, which take row
     locks and check versions. SQLite: see the begin hook above.
     """
-    if connection.dialect.name == "postgresql":
-        await connection.execution_options(
-            isolation_level="REPEATABLE READ" if read_only else "READ COMMITTED",
-            postgresql_readonly=read_only,
-        )
-    else:
-        await connection.execution_options(**{_READ_ONLY: read_only})
+    if dialect == "postgresql":
+        return {
+            "isolation_level": "REPEATABLE READ" if read_only else "READ COMMITTED",
+            "postgresql_readonly": read_only,
+        }
+    return {_READ_ONLY: read_only}
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # Entities are mapped out of the session inside the transaction, so nothing is read after
+    # commit; expire_on_commit=False keeps a stray access from triggering IO after the fact.
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

@@ -1,4 +1,10 @@
-"""Conversions between domain entities and ORM models, field by field."""
+"""Conversions between domain entities and ORM models (or rows), field by field."""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row
 
 from adapters.persistence.sqlalchemy.models import (
     CommentModel,
@@ -10,7 +16,7 @@ from adapters.persistence.sqlalchemy.models import (
 )
 from domain.comments import Comment
 from domain.projects import Project, ProjectMember, Tag
-from domain.tasks import Task
+from domain.tasks import Task, rank
 from domain.users import User
 
 
@@ -138,13 +144,44 @@ def task_from_model(model: TaskModel) -> Task:
     )
 
 
+def task_from_row(row: Row[*tuple[Any, ...]], tag_ids: frozenset[UUID]) -> Task:
+    """A task from a Core row that has the tasks table's columns under their own names."""
+    return Task(
+        id=row.id,
+        project_id=row.project_id,
+        number=row.number,
+        title=row.title,
+        description=row.description,
+        status=row.status,
+        priority=row.priority,
+        assignee_id=row.assignee_id,
+        reporter_id=row.reporter_id,
+        due_date=row.due_date,
+        completed_at=row.completed_at,
+        tag_ids=tag_ids,
+        is_deleted=row.is_deleted,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+# The columns a task row holds that are not fields of the task but follow from them: the folded
+# title that `q=` searches, and the ranks that `sort=status` / `sort=priority` order by. This is
+# their one home; the seeder's bulk rows use it too.
+TASK_DERIVED_COLUMNS: Mapping[str, Callable[[Task], object]] = {
+    "title_folded": lambda task: task.title.casefold(),
+    "status_rank": lambda task: rank(task.status),
+    "priority_rank": lambda task: rank(task.priority),
+}
+
+
 def copy_task_onto_model(task: Task, model: TaskModel) -> None:
     """Every column; the tag set is the repository's to write (it needs the tag rows)."""
     model.id = task.id
     model.project_id = task.project_id
     model.number = task.number
     model.title = task.title
-    model.title_folded = task.title.casefold()
     model.description = task.description
     model.status = task.status
     model.priority = task.priority
@@ -156,6 +193,8 @@ def copy_task_onto_model(task: Task, model: TaskModel) -> None:
     model.created_at = task.created_at
     model.updated_at = task.updated_at
     model.version = task.version
+    for column, derive in TASK_DERIVED_COLUMNS.items():
+        setattr(model, column, derive(task))
 
 
 def comment_from_model(model: CommentModel) -> Comment:

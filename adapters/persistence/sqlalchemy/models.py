@@ -6,24 +6,29 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
     Column,
+    ColumnElement,
     DateTime,
     Dialect,
     Enum,
     ForeignKey,
     Index,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
+    column,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from domain.projects import MAX_PROJECT_NAME_LENGTH, MAX_TAG_NAME_LENGTH, MemberRole
-from domain.tasks import MAX_TITLE_LENGTH, Priority, TaskStatus
+from domain.tasks import MAX_TITLE_LENGTH, Priority, TaskStatus, rank
 from domain.users import MAX_EMAIL_LENGTH, MAX_FULL_NAME_LENGTH, UserRole
 
 
@@ -194,6 +199,21 @@ class TagModel(Base):
     __table_args__ = (UniqueConstraint("project_id", "name_key"),)
 
 
+def rank_check(ranked: str, named: str, members: type[TaskStatus] | type[Priority]) -> CheckConstraint:
+    """`ranked` holds rank() of the `named` column: the database refuses a rank out of step."""
+    cases = " ".join(f"WHEN '{member.value}' THEN {rank(member)}" for member in members)
+    return CheckConstraint(f"{ranked} = CASE {named} {cases} END", name=ranked)
+
+
+# Live tasks: the predicate of the partial indexes below. Built as an expression, not text, so that
+# each database gets it as its dialect renders `~tasks.is_deleted` in the queries ("NOT is_deleted"
+# on PostgreSQL, "is_deleted = 0" on SQLite): SQLite uses a partial index only when the query
+# repeats its WHERE term as written.
+LIVE_TASK: ColumnElement[bool] = ~column("is_deleted", Boolean())
+
+_LIVE_ONLY: dict[str, Any] = {"postgresql_where": LIVE_TASK, "sqlite_where": LIVE_TASK}
+
+
 class TaskModel(Base):
     __tablename__ = "tasks"
 
@@ -206,6 +226,10 @@ class TaskModel(Base):
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus, "task_status"))
     priority: Mapped[Priority] = mapped_column(str_enum(Priority, "task_priority"))
+    # rank() of status and priority, filled by the mapper: `sort=status` and `sort=priority` order
+    # by plain columns that an index serves (a CASE over the names sorts every row first).
+    status_rank: Mapped[int] = mapped_column(SmallInteger)
+    priority_rank: Mapped[int] = mapped_column(SmallInteger)
     assignee_id: Mapped[UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
     reporter_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"), index=True)
     due_date: Mapped[date | None]
@@ -230,12 +254,45 @@ class TaskModel(Base):
         # The key OPS-42 is (project, number): unique in the database, deleted tasks included,
         # so a number is never handed out twice.
         UniqueConstraint("project_id", "number"),
-        Index("ix_tasks_project_id_status", "project_id", "status"),
-        Index("ix_tasks_project_id_priority", "project_id", "priority"),
-        Index("ix_tasks_project_id_created_at_id", "project_id", "created_at", "id"),
-        Index("ix_tasks_created_at_id", "created_at", "id"),
+        rank_check("status_rank", "status", TaskStatus),
+        rank_check("priority_rank", "priority", Priority),
         Index("ix_tasks_due_date", "due_date"),
+        # Lists show live tasks unless asked otherwise, so the indexes of their filters and sorts
+        # are partial: deleted tasks take no room in them. This one serves the filters on project
+        # (and visibility), status and priority, and answers a list's count index-only.
+        Index(
+            "ix_tasks_live_project_id_status_rank_priority_rank",
+            "project_id",
+            "status_rank",
+            "priority_rank",
+            **_LIVE_ONLY,
+        ),
+        # The default sort (created_at, then id), across projects and within one.
+        Index("ix_tasks_live_created_at_id", "created_at", "id", **_LIVE_ONLY),
+        Index("ix_tasks_live_project_id_created_at_id", "project_id", "created_at", "id", **_LIVE_ONLY),
+        # `sort=status`.
+        Index("ix_tasks_live_status_rank_id", "status_rank", "id", **_LIVE_ONLY),
+        # `q=`: title_folded LIKE '%...%' through trigrams (pg_trgm), on PostgreSQL only; SQLite scans.
+        Index(
+            "ix_tasks_title_folded_trgm",
+            "title_folded",
+            postgresql_using="gin",
+            postgresql_ops={"title_folded": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
+
+
+# `sort=-priority,due_date` (urgent first, then by due date, NULLs last, then id). On PostgreSQL
+# the index order is exactly the query's, as ascending order puts NULLs last there; SQLite, which
+# puts them first, reads it by priority and sorts each priority's tasks. (Declared here, after the
+# class, because a descending column needs the column object.)
+Index(
+    "ix_tasks_live_priority_rank_due_date_id",
+    TaskModel.priority_rank.desc(),
+    TaskModel.due_date,
+    TaskModel.id,
+    **_LIVE_ONLY,
+)
 
 
 class CommentModel(Base):

@@ -1,13 +1,15 @@
 import builtins
+import dataclasses
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from adapters.persistence.sqlalchemy.mappers import copy_task_onto_model, task_from_model
+from adapters.persistence.sqlalchemy.mappers import copy_task_onto_model, task_from_model, task_from_row
 from adapters.persistence.sqlalchemy.models import (
     CommentModel,
     ProjectMemberModel,
@@ -17,36 +19,83 @@ from adapters.persistence.sqlalchemy.models import (
     UserModel,
     task_tags,
 )
+from adapters.persistence.sqlalchemy.sorting import Term, after, order_by, paged
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Page, PageRequest, SortKey
 from domain.projects import tag_name_key
-from domain.tasks import (
-    Priority,
-    ProjectRef,
-    TagRef,
-    Task,
-    TaskFilters,
-    TaskStatus,
-    TaskSummary,
-    rank,
-    task_keyset,
-)
+from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskSummary, rank, task_keyset
 from domain.users import UserRef
 
-# Statuses and priorities sort by their place in the workflow / scale, not alphabetically.
-_STATUS_RANK = case({status: rank(status) for status in TaskStatus}, value=TaskModel.status)
-_PRIORITY_RANK = case({priority: rank(priority) for priority in Priority}, value=TaskModel.priority)
-_NO_DUE_DATE = case((TaskModel.due_date.is_(None), 1), else_=0)
-_LIVE_PROJECT = ProjectModel.is_deleted.is_(False)
+# The read side goes through the tables (SQLAlchemy Core): each row becomes a read model directly,
+# with no ORM object, identity map or relationship loading on the way. Writes use the models, and
+# flush at once: a Core statement does not autoflush, and a summary read after a write must see it.
+_tasks = TaskModel.__table__
+_projects = ProjectModel.__table__
+_members = ProjectMemberModel.__table__
+_tags = TagModel.__table__
+_comments = CommentModel.__table__
+_assignees = UserModel.__table__.alias("assignee")
+_reporters = UserModel.__table__.alias("reporter")
+
+# `~is_deleted` as the partial indexes of live tasks spell their WHERE (see models.LIVE_TASK).
+_LIVE_TASK = ~_tasks.c.is_deleted
+_LIVE_PROJECT = ~_projects.c.is_deleted
+_OF_PROJECTS = _tasks.join(_projects, _projects.c.id == _tasks.c.project_id)
+
+# A task's live comments, counted in the statement that reads the task (or its page): one lookup
+# in the comments' task index per row, and no statement of its own.
+_COMMENT_COUNT = (
+    select(func.count())
+    .where(_comments.c.task_id == _tasks.c.id, ~_comments.c.is_deleted)
+    .correlate(_tasks)
+    .scalar_subquery()
+    .label("comment_count")
+)
+
+# Exactly what a TaskSummary shows: the task's own fields (not title_folded or the ranks), the
+# project's key and name, the names of assignee and reporter (their ids are the task's), and the
+# number of live comments.
+_SUMMARY_COLUMNS = (
+    _tasks.c.id,
+    _tasks.c.project_id,
+    _tasks.c.number,
+    _tasks.c.title,
+    _tasks.c.description,
+    _tasks.c.status,
+    _tasks.c.priority,
+    _tasks.c.assignee_id,
+    _tasks.c.reporter_id,
+    _tasks.c.due_date,
+    _tasks.c.completed_at,
+    _tasks.c.is_deleted,
+    _tasks.c.created_at,
+    _tasks.c.updated_at,
+    _tasks.c.version,
+    _projects.c.key.label("project_key"),
+    _projects.c.name.label("project_name"),
+    _assignees.c.full_name.label("assignee_name"),
+    _reporters.c.full_name.label("reporter_name"),
+    _COMMENT_COUNT,
+)
+_SUMMARIES = (
+    select(*_SUMMARY_COLUMNS)
+    .select_from(
+        _OF_PROJECTS.outerjoin(_assignees, _assignees.c.id == _tasks.c.assignee_id).join(
+            _reporters, _reporters.c.id == _tasks.c.reporter_id
+        )
+    )
+    .where(_LIVE_PROJECT)
+)
 
 
 class SqlAlchemyTaskRepository:
-    """Tasks of live projects: every query joins the project and skips deleted ones.
+    """Tasks of live projects: no read returns or counts a task of a deleted project.
 
-    Summaries load what they embed on purpose (relationships are lazy="raise"): the project through
-    the filtering join, assignee and reporter joined (id and name only), tags in one selectin query,
-    comment counts in one grouped query for the whole page. A summary or a page of any size costs
-    the same number of statements.
+    Summaries are read with Core, in the same number of statements for one task or a page of
+    any size: the page (task columns, project, assignee and reporter names in one join, each
+    task's live comment count in a correlated subquery), then the tags of every task on it in one
+    statement; a list counts its total first. `get_by_id` and the writes use the ORM model, as
+    `update`, `soft_delete` and `restore` save through it (a versioned UPDATE).
     """
 
     def __init__(self, session: AsyncSession) -> None:
@@ -69,7 +118,7 @@ class SqlAlchemyTaskRepository:
         statement = (
             select(TaskModel)
             .join(TaskModel.project)
-            .where(TaskModel.id == task_id, _LIVE_PROJECT)
+            .where(TaskModel.id == task_id, ProjectModel.is_deleted.is_(False))
             .options(joinedload(TaskModel.tags))
         )
         if not include_deleted:
@@ -86,7 +135,7 @@ class SqlAlchemyTaskRepository:
             .join(TaskModel.project)
             .where(
                 ProjectModel.key == project_key,
-                _LIVE_PROJECT,
+                ProjectModel.is_deleted.is_(False),
                 TaskModel.number == number,
             )
         )
@@ -94,35 +143,24 @@ class SqlAlchemyTaskRepository:
         return task_id
 
     async def get_summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None:
-        statement = _summaries().where(TaskModel.id == task_id)
+        statement = _SUMMARIES.where(_tasks.c.id == task_id)
         if not include_deleted:
-            statement = statement.where(TaskModel.is_deleted.is_(False))
-        model = (await self._session.scalars(statement)).unique().one_or_none()
-        if model is None:
+            statement = statement.where(_LIVE_TASK)
+        row = (await self._session.execute(statement)).one_or_none()
+        if row is None:
             return None
-        counts = await self._comment_counts([model.id])
-        return _summary_from_model(model, counts.get(model.id, 0))
+        summaries = await self._summaries([row])
+        return summaries[0]
 
     async def list(
         self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
     ) -> Page[TaskSummary]:
         conditions = _conditions(filters)
-        total = await self._session.scalar(
-            select(func.count())
-            .select_from(TaskModel)
-            .join(TaskModel.project)
-            .where(_LIVE_PROJECT, *conditions)
-        )
-        statement = (
-            _summaries()
-            .where(*conditions)
-            .order_by(*self._order_by(sort))
-            .offset(page.offset)
-            .limit(page.rows_to_read)
-        )
-        models = list((await self._session.scalars(statement)).unique())
-        counts = await self._comment_counts([model.id for model in models]) if models else {}
-        summaries = [_summary_from_model(model, counts.get(model.id, 0)) for model in models]
+        total = await self._session.scalar(_count(conditions))
+        if filters.visible_to is not None and self._postgresql():
+            conditions = [_tasks.c.id.in_(self._first_of_each_visible_project(filters, sort, page))]
+        statement = paged(_SUMMARIES.where(*conditions), self._terms(sort), page)
+        summaries = await self._summaries((await self._session.execute(statement)).all())
         return Page.cut(summaries, total or 0, page, lambda summary: task_keyset(summary, sort))
 
     async def update(self, task: Task) -> None:
@@ -164,101 +202,162 @@ class SqlAlchemyTaskRepository:
             raise Conflict("the change conflicts with existing data")
         return models
 
-    async def _comment_counts(self, task_ids: Sequence[UUID]) -> dict[UUID, int]:
-        """Live comments per task for a whole page, in one grouped query."""
-        statement = (
-            select(CommentModel.task_id, func.count())
-            .where(CommentModel.task_id.in_(task_ids), CommentModel.is_deleted.is_(False))
-            .group_by(CommentModel.task_id)
-        )
-        return {task_id: count for task_id, count in await self._session.execute(statement)}
+    async def _summaries(self, rows: Sequence[Row[*tuple[Any, ...]]]) -> builtins.list[TaskSummary]:
+        """The page's rows with their tags: one statement more, whatever its size."""
+        if not rows:
+            return []
+        tags = await self._tags_of([row.id for row in rows])
+        return [_summary_from_row(row, tags.get(row.id, ())) for row in rows]
 
-    def _order_by(self, sort: Sequence[SortKey]) -> Sequence[Any]:
-        """ORDER BY the sort keys, then id; text by code point (COLLATE "C") on PostgreSQL too."""
-        postgresql = self._session.get_bind().dialect.name == "postgresql"
+    async def _tags_of(self, task_ids: Sequence[UUID]) -> dict[UUID, builtins.list[TagRef]]:
+        """The tags of every task of a page, in one statement, by name (code point order) then id."""
+        statement = (
+            select(task_tags.c.task_id, _tags.c.id, _tags.c.name, _tags.c.color)
+            .join(_tags, _tags.c.id == task_tags.c.tag_id)
+            .where(task_tags.c.task_id.in_(task_ids))
+        )
+        tags: defaultdict[UUID, builtins.list[TagRef]] = defaultdict(builtins.list)
+        for task_id, tag_id, name, color in await self._session.execute(statement):
+            tags[task_id].append(TagRef(id=tag_id, name=name, color=color))
+        for task_tags_of_one in tags.values():
+            task_tags_of_one.sort(key=lambda tag: (tag.name, tag.id))
+        return tags
+
+    def _first_of_each_visible_project(
+        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
+    ) -> Select[UUID]:
+        """The ids of the first matching tasks of each of the member's live projects: as many as
+        the page reads, after its offset or its keyset.
+
+        A member's page is among them. Read in the order of an index of all tasks, the member's
+        list would pass over the tasks of every other project until it had a page, most of the
+        table when the member's projects are small or young; each LATERAL read here takes one
+        project's tasks through that project's own index. (PostgreSQL only: SQLite has no LATERAL.)
+        """
+        visible = (
+            select(_members.c.project_id, _projects.c.key)
+            .join(_projects, _projects.c.id == _members.c.project_id)
+            .where(_members.c.user_id == filters.visible_to, _LIVE_PROJECT)
+            .subquery("visible")
+        )
+        first = select(_tasks.c.id).where(
+            _tasks.c.project_id == visible.c.project_id,
+            *_conditions(dataclasses.replace(filters, visible_to=None)),
+        )
+        if page.after is not None:
+            # A keyset names a task key by project key and number: the project's is its own.
+            first = first.where(after(self._terms(sort, project_key=visible.c.key), page.after))
+        first_ids = (
+            first.order_by(*order_by(self._terms(sort, project_key=None)))
+            .limit(page.offset + page.rows_to_read)
+            .lateral("first")
+        )
+        return select(first_ids.c.id).select_from(visible.join(first_ids, true()))
+
+    def _postgresql(self) -> bool:
+        return self._session.get_bind().dialect.name == "postgresql"
+
+    def _terms(
+        self, sort: Sequence[SortKey], *, project_key: ColumnElement[str] | None = _projects.c.key
+    ) -> builtins.list[Term]:
+        """The ORDER BY terms: the sort keys, then id; text by code point (COLLATE "C") on PostgreSQL too.
+
+        Statuses and priorities order by their stored ranks, which the indexes of live tasks hold.
+        Tasks without a due date come last in both directions (NULLS LAST); on PostgreSQL that is
+        what ascending order does anyway, so `-priority,due_date` reads its index in order.
+        `key` orders by `project_key`, then number; by number alone within a project (None).
+        """
+        postgresql = self._postgresql()
 
         def text(column: Any) -> Any:
             return column.collate("C") if postgresql else column
 
         expressions: dict[str, Sequence[Any]] = {
-            "key": [text(ProjectModel.key), TaskModel.number],
-            "title": [text(TaskModel.title)],
-            "status": [_STATUS_RANK],
-            "priority": [_PRIORITY_RANK],
-            "due_date": [TaskModel.due_date],
-            "created_at": [TaskModel.created_at],
-            "updated_at": [TaskModel.updated_at],
+            "key": [_tasks.c.number] if project_key is None else [text(project_key), _tasks.c.number],
+            "title": [text(_tasks.c.title)],
+            "status": [_tasks.c.status_rank],
+            "priority": [_tasks.c.priority_rank],
+            "due_date": [_tasks.c.due_date],
+            "created_at": [_tasks.c.created_at],
+            "updated_at": [_tasks.c.updated_at],
         }
-        clauses: builtins.list[Any] = []
-        for key in sort:
-            if key.field == "due_date":
-                # Tasks without a due date come last in both directions.
-                clauses.append(_NO_DUE_DATE.asc())
-            clauses.extend(e.desc() if key.descending else e.asc() for e in expressions[key.field])
-        clauses.append(TaskModel.id.asc())
-        return clauses
+        terms = [
+            Term(expression, key.descending, nullable=key.field == "due_date")
+            for key in sort
+            for expression in expressions[key.field]
+        ]
+        return [*terms, Term(_tasks.c.id)]
 
 
-def _summaries() -> Select[TaskModel]:
-    """Tasks of live projects with everything a summary embeds, except the comment count."""
-    return (
-        select(TaskModel)
-        .join(TaskModel.project)
-        .where(_LIVE_PROJECT)
-        .options(
-            contains_eager(TaskModel.project).load_only(ProjectModel.id, ProjectModel.key, ProjectModel.name),
-            joinedload(TaskModel.assignee).load_only(UserModel.id, UserModel.full_name),
-            joinedload(TaskModel.reporter, innerjoin=True).load_only(UserModel.id, UserModel.full_name),
-            selectinload(TaskModel.tags),
-        )
+def _count(conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
+    """How many tasks of live projects match: all that match, less those of deleted projects.
+
+    Exact, in one statement (one snapshot), and cheaper than joining every matching task to its
+    project: the first count needs no join, so the planner reads it from whichever index serves
+    the filters (index-only on the partial index of live tasks' projects, statuses and priorities
+    when nothing else narrows it down), and the second joins only the few deleted projects.
+    """
+    matching = select(func.count()).select_from(_tasks).where(*conditions).scalar_subquery()
+    of_deleted_projects = (
+        select(func.count())
+        .select_from(_OF_PROJECTS)
+        .where(_projects.c.is_deleted, *conditions)
+        .scalar_subquery()
     )
+    return select(matching - of_deleted_projects)
 
 
 def _conditions(filters: TaskFilters) -> list[ColumnElement[Any]]:
-    """Filters on tasks of live projects (the statement joins the project and keeps live ones)."""
+    """The filters as conditions on the tasks table; each statement adds "of a live project"."""
     conditions: list[ColumnElement[Any]] = []
     if not filters.include_deleted:
-        conditions.append(TaskModel.is_deleted.is_(False))
+        conditions.append(_LIVE_TASK)
     if filters.visible_to is not None:
-        member_of = select(ProjectMemberModel.project_id).where(
-            ProjectMemberModel.user_id == filters.visible_to
-        )
-        conditions.append(TaskModel.project_id.in_(member_of))
+        member_of = select(_members.c.project_id).where(_members.c.user_id == filters.visible_to)
+        conditions.append(_tasks.c.project_id.in_(member_of))
     if filters.project_id is not None:
-        conditions.append(TaskModel.project_id == filters.project_id)
+        conditions.append(_tasks.c.project_id == filters.project_id)
+    # By rank, as the index of live tasks' counts holds ranks (the CHECKs tie them to the names).
     if filters.statuses:
-        conditions.append(TaskModel.status.in_(filters.statuses))
+        conditions.append(_tasks.c.status_rank.in_(sorted(rank(status) for status in filters.statuses)))
     if filters.priorities:
-        conditions.append(TaskModel.priority.in_(filters.priorities))
+        conditions.append(
+            _tasks.c.priority_rank.in_(sorted(rank(priority) for priority in filters.priorities))
+        )
     if filters.unassigned:
-        conditions.append(TaskModel.assignee_id.is_(None))
+        conditions.append(_tasks.c.assignee_id.is_(None))
     elif filters.assignee_id is not None:
-        conditions.append(TaskModel.assignee_id == filters.assignee_id)
+        conditions.append(_tasks.c.assignee_id == filters.assignee_id)
     if filters.reporter_id is not None:
-        conditions.append(TaskModel.reporter_id == filters.reporter_id)
+        conditions.append(_tasks.c.reporter_id == filters.reporter_id)
     if filters.tag_names:
         keys = {tag_name_key(name) for name in filters.tag_names}
-        tagged = select(task_tags.c.task_id).join(TagModel).where(TagModel.name_key.in_(keys))
-        conditions.append(TaskModel.id.in_(tagged))
+        tagged = (
+            select(task_tags.c.task_id)
+            .join(_tags, _tags.c.id == task_tags.c.tag_id)
+            .where(_tags.c.name_key.in_(keys))
+        )
+        conditions.append(_tasks.c.id.in_(tagged))
     if filters.due_before is not None:
-        conditions.append(TaskModel.due_date < filters.due_before)
+        conditions.append(_tasks.c.due_date < filters.due_before)
     if filters.due_after is not None:
-        conditions.append(TaskModel.due_date > filters.due_after)
+        conditions.append(_tasks.c.due_date > filters.due_after)
     if filters.text is not None:
         # title_folded holds title.casefold(): matching folded forms ignores case the same way on
         # both databases and in memory (SQL's lower() and LIKE differ between them beyond ASCII).
-        conditions.append(TaskModel.title_folded.contains(filters.text.casefold(), autoescape=True))
+        # On PostgreSQL a trigram index serves this LIKE '%...%'.
+        conditions.append(_tasks.c.title_folded.contains(filters.text.casefold(), autoescape=True))
     return conditions
 
 
-def _summary_from_model(model: TaskModel, comment_count: int) -> TaskSummary:
-    project, assignee, reporter = model.project, model.assignee, model.reporter
-    tags = sorted(model.tags, key=lambda tag: (tag.name, tag.id))
+def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef]) -> TaskSummary:
     return TaskSummary(
-        task=task_from_model(model),
-        project=ProjectRef(id=project.id, key=project.key, name=project.name),
-        assignee=None if assignee is None else UserRef(id=assignee.id, full_name=assignee.full_name),
-        reporter=UserRef(id=reporter.id, full_name=reporter.full_name),
-        tags=tuple(TagRef(id=tag.id, name=tag.name, color=tag.color) for tag in tags),
-        comment_count=comment_count,
+        task=task_from_row(row, frozenset(tag.id for tag in tags)),
+        project=ProjectRef(id=row.project_id, key=row.project_key, name=row.project_name),
+        assignee=(
+            None if row.assignee_id is None else UserRef(id=row.assignee_id, full_name=row.assignee_name)
+        ),
+        reporter=UserRef(id=row.reporter_id, full_name=row.reporter_name),
+        tags=tuple(tags),
+        comment_count=row.comment_count,
     )

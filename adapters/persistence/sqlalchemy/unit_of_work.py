@@ -4,11 +4,11 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, AsyncSessionTransaction
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from adapters.persistence.caller import Caller, confirm_caller
 from adapters.persistence.sqlalchemy.comments import SqlAlchemyCommentRepository
-from adapters.persistence.sqlalchemy.engine import set_transaction_mode
+from adapters.persistence.sqlalchemy.engine import transaction_options
 from adapters.persistence.sqlalchemy.errors import to_domain_error, to_read_only_violation
 from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
 from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
@@ -21,33 +21,30 @@ from domain.users import UserRepository
 
 
 class SqlAlchemyUnitOfWork:
-    """The transactions of one request (or one CLI command) on one database connection.
+    """One database transaction per `async with` (`session.begin()`): commit on success, rollback
+    on any exception; constraint violations and lost optimistic-locking races leave as domain errors.
 
-    The connection is checked out when the first transaction begins and kept until `close()`, at
-    the end of the request, so that a request costs one checkout however many units of work it
-    opens. Each `async with` is one transaction (`session.begin()`): commit on success, rollback on
-    any exception. Read-only ones run as `READ ONLY` at `REPEATABLE READ` on PostgreSQL (one
+    The session checks a connection out of the pool when the transaction begins and gives it back
+    when it ends. Read-only transactions run as `READ ONLY` at `REPEATABLE READ` on PostgreSQL (one
     snapshot for a page and its total) and as a deferred `BEGIN` on SQLite (readers do not queue
-    behind the writer); the others keep `BEGIN IMMEDIATE` on SQLite and row locks and versions
-    everywhere. Constraint violations and lost optimistic-locking races leave as domain errors.
+    behind the writer); the others keep `BEGIN IMMEDIATE` on SQLite, and row locks and versions
+    everywhere.
 
-    There is no ping before use: when the caller check, the first statement of every transaction
-    opened for a signed-in caller, finds the connection dead, the connection is dropped and the
-    transaction begins once more on a fresh one. Nothing had been read or written yet.
+    There is no ping before use. The caller check is the first statement of every transaction
+    opened for a signed-in caller: when it finds the connection dead, the transaction is rolled
+    back (the pool drops the connection) and begun once more on a fresh one. Nothing had been
+    read or written yet.
     """
 
-    users: UserRepository
-    projects: ProjectRepository
-    tags: TagRepository
-    tasks: TaskRepository
-    comments: CommentRepository
-
-    def __init__(self, engine: AsyncEngine, caller: Caller | None = None) -> None:
-        self._engine = engine
+    def __init__(self, session: AsyncSession, caller: Caller | None = None) -> None:
+        self._session = session
         self._caller = caller
-        self._connection: AsyncConnection | None = None
-        self._session: AsyncSession | None = None
         self._transaction: AsyncSessionTransaction | None = None
+        self.users: UserRepository = SqlAlchemyUserRepository(session)
+        self.projects: ProjectRepository = SqlAlchemyProjectRepository(session)
+        self.tags: TagRepository = SqlAlchemyTagRepository(session)
+        self.tasks: TaskRepository = SqlAlchemyTaskRepository(session)
+        self.comments: CommentRepository = SqlAlchemyCommentRepository(session)
 
     @asynccontextmanager
     async def read_only(self) -> AsyncIterator[None]:
@@ -71,58 +68,29 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         await self._end(exc)
 
-    async def close(self) -> None:
-        """Give the connection back to the pool (rolling back a transaction left open)."""
-        session, connection = self._session, self._connection
-        self._session = self._connection = None
-        self._transaction = None
-        if session is not None:
-            await session.close()
-        if connection is not None:
-            await connection.close()
-
-    async def _open(self) -> AsyncSession:
-        """Check a connection out and bind a session and the repositories to it."""
-        if self._session is None:
-            self._connection = await self._engine.connect()
-            # Entities are mapped out of the session inside the transaction, so nothing is read
-            # after commit; expire_on_commit=False keeps a stray access from doing IO after the fact.
-            self._session = AsyncSession(self._connection, expire_on_commit=False)
-            self._bind_repositories(self._session)
-        return self._session
-
-    def _bind_repositories(self, session: AsyncSession) -> None:
-        self.users = SqlAlchemyUserRepository(session)
-        self.projects = SqlAlchemyProjectRepository(session)
-        self.tags = SqlAlchemyTagRepository(session)
-        self.tasks = SqlAlchemyTaskRepository(session)
-        self.comments = SqlAlchemyCommentRepository(session)
-
     async def _begin(self, *, read_only: bool) -> None:
         assert self._transaction is None, "units of work do not nest"
+        options = transaction_options(self._session.get_bind().dialect.name, read_only=read_only)
         for attempt in (1, 2):
-            session = await self._open()
-            assert self._connection is not None
-            await set_transaction_mode(self._connection, read_only=read_only)
-            self._transaction = session.begin()
-            await self._transaction.start()
+            transaction = await self._session.begin()
             try:
+                # Checks the connection out with the transaction's mode set; no round trip yet.
+                await self._session.connection(execution_options=options)
                 await confirm_caller(self.users, self._caller)
             except DBAPIError as error:
-                await self._discard_transaction()
+                await self._abandon(transaction)
                 if attempt == 2 or not error.connection_invalidated:
                     raise
-                await self.close()
                 continue
             except BaseException:
-                await self._discard_transaction()
+                await self._abandon(transaction)
                 raise
+            self._transaction = transaction
             return
 
-    async def _discard_transaction(self) -> None:
-        transaction, self._transaction = self._transaction, None
-        if transaction is not None:
-            await transaction.rollback()
+    async def _abandon(self, transaction: AsyncSessionTransaction) -> None:
+        await transaction.rollback()
+        self._session.expunge_all()
 
     async def _end(self, exc: BaseException | None) -> None:
         assert self._transaction is not None, "unit of work exited without being entered"
@@ -133,13 +101,15 @@ class SqlAlchemyUnitOfWork:
             else:
                 await transaction.rollback()
         except Exception as commit_error:
+            # A commit whose flush failed leaves the transaction open: end it, giving the
+            # connection back.
+            await self._session.rollback()
             if (translated := _translated(commit_error)) is None:
                 raise
             raise translated from commit_error
         finally:
             # The next unit of work in this session must read the database, not this one's objects.
-            if self._session is not None:
-                self._session.expunge_all()
+            self._session.expunge_all()
         if exc is not None and (translated := _translated(exc)) is not None:
             raise translated from exc
 
