@@ -2,7 +2,8 @@
 
 Each test counts the statements one request sends to the app's own engine, as PostgreSQL's
 pg_stat_statements counts them: transaction control (BEGIN, COMMIT, ROLLBACK) included. It does so
-for a page of 1 and a page of 100, and names the number: a change that adds a query per row, or
+for a page of 1 and a page of 100 (lists: and a page after a cursor, which costs the same as one
+at an offset), and names the number: a change that adds a query per row, or
 one more query or transaction per request, fails here and has to update the number on purpose.
 Every request also checks out exactly one connection and runs exactly one transaction, which
 begins with the caller's sign-in check: the same counts on SQLite and PostgreSQL.
@@ -27,6 +28,7 @@ from tests.http.tracker import (
     create_project,
     create_tag,
     create_task,
+    ids,
     make_team,
 )
 
@@ -178,10 +180,16 @@ async def test_task_list_costs_the_same_for_one_task_or_a_hundred(
 
     one, small = await statements_for(api, engine, team.viewer, TASKS, limit=1, **params)
     hundred, large = await statements_for(api, engine, team.viewer, TASKS, limit=100, **params)
+    rest, by_cursor = await statements_for(
+        api, engine, team.viewer, TASKS, limit=100, cursor=one["next_cursor"], **params
+    )
 
     assert (len(one["items"]), len(hundred["items"]), hundred["total"]) == (1, 100, 100)
     assert all(item["comment_count"] == 1 and item["assignee"] and item["tags"] for item in hundred["items"])
     assert_same_count(expected_statements, small, large)
+    # A page after a cursor costs what a page at an offset does.
+    assert ids(one["items"]) + ids(rest["items"]) == ids(hundred["items"])
+    assert_same_count(expected_statements, small, by_cursor)
 
 
 @on_sql_databases
@@ -220,9 +228,14 @@ async def test_project_list_costs_the_same_for_one_project_or_a_hundred(
 
     one, small = await statements_for(api, engine, team.manager, PROJECTS, limit=1)
     hundred, large = await statements_for(api, engine, team.manager, PROJECTS, limit=100, sort="-name")
+    rest, by_cursor = await statements_for(
+        api, engine, team.manager, PROJECTS, limit=100, cursor=one["next_cursor"]
+    )
 
     assert (len(one["items"]), len(hundred["items"]), hundred["total"]) == (1, 100, 100)
     assert_same_count(expected_statements, small, large)
+    assert (len(rest["items"]), rest["total"]) == (99, 100)
+    assert_same_count(expected_statements, small, by_cursor)
 
 
 @on_sql_databases
@@ -238,10 +251,15 @@ async def test_comment_list_costs_the_same_for_one_comment_or_a_hundred(
 
     one, small = await statements_for(api, engine, team.viewer, url, limit=1)
     hundred, large = await statements_for(api, engine, team.viewer, url, limit=100)
+    rest, by_cursor = await statements_for(
+        api, engine, team.viewer, url, limit=100, cursor=one["next_cursor"]
+    )
 
     assert (len(one["items"]), len(hundred["items"]), hundred["total"]) == (1, 100, 100)
     assert {comment["author"]["id"] for comment in hundred["items"]} == {str(a.id) for a in authors}
     assert_same_count(expected_statements, small, large)
+    assert ids(one["items"]) + ids(rest["items"]) == ids(hundred["items"])
+    assert_same_count(expected_statements, small, by_cursor)
 
 
 @on_sql_databases
