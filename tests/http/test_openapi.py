@@ -271,3 +271,29 @@ def test_task_list_parameters_document_their_limits(document: dict[str, Any]) ->
     } <= set(parameters)
     assert parameters["limit"]["schema"]["maximum"] == 100
     assert parameters["limit"]["schema"]["default"] == 20
+
+
+LIST_OPERATIONS = [
+    "GET /api/v1/users",
+    "GET /api/v1/projects",
+    "GET /api/v1/tasks",
+    "GET /api/v1/tasks/{task_id}/comments",
+]
+
+
+@pytest.mark.parametrize("name", LIST_OPERATIONS)
+def test_lists_document_cursor_paging(document: dict[str, Any], name: str) -> None:
+    operation = operations(document)[name]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    success = operation["responses"]["200"]
+    page = resolve(document, success["content"]["application/json"]["schema"])
+
+    assert {"offset", "limit", "cursor"} <= set(parameters)
+    assert parameters["cursor"]["required"] is False
+    assert "offset" in parameters["cursor"]["description"]
+    assert "Link" in success["headers"]
+    assert {"items", "total", "offset", "limit", "next_cursor"} <= set(page["required"])
+    for nullable in ("next_cursor", "offset"):
+        kinds = {option.get("type") for option in page["properties"][nullable]["oneOf"]}
+        assert "null" in kinds, nullable
+    assert "400" in operation["responses"]
