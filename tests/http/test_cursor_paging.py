@@ -251,7 +251,7 @@ async def test_repeated_filters_are_kept_in_links_and_bind_the_cursor_in_any_ord
             await api.patch(
                 f"{TASKS}/{task['id']}", json={"status": "in_progress"}, headers=team.manager.headers
             )
-    query = [("status", "todo"), ("status", "in_progress"), ("limit", "2")]
+    query = httpx.QueryParams([("status", "todo"), ("status", "in_progress"), ("limit", "2")])
 
     response = await api.get(TASKS, params=query, headers=team.viewer.headers)
     link = httpx.URL(response.links["next"]["url"])
