@@ -156,7 +156,9 @@ class SqlAlchemyTaskRepository:
     ) -> tuple[Sequence[TaskSummary], int]:
         conditions = _conditions(filters)
         total = await self._session.scalar(_count(conditions))
-        if filters.visible_to is not None and self._postgresql():
+        # One project's list reads that project's index anyway; the per-project read is for lists
+        # across a member's projects.
+        if filters.visible_to is not None and filters.project_id is None and self._postgresql():
             conditions = [_tasks.c.id.in_(self._first_of_each_visible_project(filters, sort, page))]
         statement = (
             _SUMMARIES.where(*conditions)
