@@ -1,10 +1,6 @@
 """Conversions between domain entities and ORM models (or rows), field by field."""
 
 from collections.abc import Callable, Mapping
-from typing import Any
-from uuid import UUID
-
-from sqlalchemy import Row
 
 from adapters.persistence.sqlalchemy.models import (
     CommentModel,
@@ -141,28 +137,6 @@ def task_from_model(model: TaskModel) -> Task:
         created_at=model.created_at,
         updated_at=model.updated_at,
         version=model.version,
-    )
-
-
-def task_from_row(row: Row[*tuple[Any, ...]], tag_ids: frozenset[UUID]) -> Task:
-    """A task from a Core row that has the tasks table's columns under their own names."""
-    return Task(
-        id=row.id,
-        project_id=row.project_id,
-        number=row.number,
-        title=row.title,
-        description=row.description,
-        status=row.status,
-        priority=row.priority,
-        assignee_id=row.assignee_id,
-        reporter_id=row.reporter_id,
-        due_date=row.due_date,
-        completed_at=row.completed_at,
-        tag_ids=tag_ids,
-        is_deleted=row.is_deleted,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Row, Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from adapters.persistence.sqlalchemy.mappers import copy_task_onto_model, task_from_model, task_from_row
+from adapters.persistence.sqlalchemy.mappers import copy_task_onto_model, task_from_model
 from adapters.persistence.sqlalchemy.models import (
     CommentModel,
     ProjectMemberModel,
@@ -157,7 +157,9 @@ class SqlAlchemyTaskRepository:
     ) -> Page[TaskSummary]:
         conditions = _conditions(filters)
         total = await self._session.scalar(_count(conditions))
-        if filters.visible_to is not None and self._postgresql():
+        # One project's list reads that project's index anyway; the per-project read is for lists
+        # across a member's projects.
+        if filters.visible_to is not None and filters.project_id is None and self._postgresql():
             conditions = [_tasks.c.id.in_(self._first_of_each_visible_project(filters, sort, page))]
         statement = paged(_SUMMARIES.where(*conditions), self._terms(sort), page)
         summaries = await self._summaries((await self._session.execute(statement)).all())
@@ -351,13 +353,53 @@ def _conditions(filters: TaskFilters) -> list[ColumnElement[Any]]:
 
 
 def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef]) -> TaskSummary:
+    # By position, in the order of _SUMMARY_COLUMNS: on every row of every page, unpacking a row is
+    # about three times cheaper than reading its fields by name.
+    (
+        task_id,
+        project_id,
+        number,
+        title,
+        description,
+        status,
+        priority,
+        assignee_id,
+        reporter_id,
+        due_date,
+        completed_at,
+        is_deleted,
+        created_at,
+        updated_at,
+        version,
+        project_key,
+        project_name,
+        assignee_name,
+        reporter_name,
+        comment_count,
+    ) = row
+    task = Task(
+        id=task_id,
+        project_id=project_id,
+        number=number,
+        title=title,
+        description=description,
+        status=status,
+        priority=priority,
+        assignee_id=assignee_id,
+        reporter_id=reporter_id,
+        due_date=due_date,
+        completed_at=completed_at,
+        tag_ids=frozenset(tag.id for tag in tags),
+        is_deleted=is_deleted,
+        created_at=created_at,
+        updated_at=updated_at,
+        version=version,
+    )
     return TaskSummary(
-        task=task_from_row(row, frozenset(tag.id for tag in tags)),
-        project=ProjectRef(id=row.project_id, key=row.project_key, name=row.project_name),
-        assignee=(
-            None if row.assignee_id is None else UserRef(id=row.assignee_id, full_name=row.assignee_name)
-        ),
-        reporter=UserRef(id=row.reporter_id, full_name=row.reporter_name),
+        task=task,
+        project=ProjectRef(id=project_id, key=project_key, name=project_name),
+        assignee=None if assignee_id is None else UserRef(id=assignee_id, full_name=assignee_name),
+        reporter=UserRef(id=reporter_id, full_name=reporter_name),
         tags=tuple(tags),
-        comment_count=row.comment_count,
+        comment_count=comment_count,
     )
