@@ -5,16 +5,17 @@ its ties, missing due dates and directions; rows stored meanwhile neither shift 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import pytest
 
-from domain.comments import Comment, CommentView
+from domain.comments import Comment
 from domain.ids import new_id
-from domain.paging import MAX_LIMIT, Keyset, Page, PageRequest, SortKey, parse_sort
+from domain.paging import MAX_LIMIT, Keyset, Page, PageRequest, SortFields, SortKey, parse_sort
 from domain.projects import PROJECT_SORT_FIELDS, MemberRole, Project, ProjectFilters
 from domain.tasks import TASK_SORT_FIELDS, Priority, Task, TaskFilters, TaskStatus, TaskSummary
+from domain.unit_of_work import UnitOfWork
 from domain.users import USER_SORT_FIELDS, User, UserFilters
 from tests.conftest import UnitOfWorkFactory
 from tests.contract.storage import store
@@ -59,15 +60,40 @@ async def project(world: World, manager: User) -> Project:
     return await world.project(manager)
 
 
+def reader(
+    uow_factory: UnitOfWorkFactory, list_page: Callable[[UnitOfWork, PageRequest], Awaitable[Page[T]]]
+) -> ReadPage[T]:
+    """Reads pages of a list, each in a read-only unit of work of its own, as a request does."""
+
+    async def read(request: PageRequest) -> Page[T]:
+        uow = uow_factory()
+        async with uow.read_only():
+            return await list_page(uow, request)
+
+    return read
+
+
+async def assert_walks_in_order(
+    read_sorted: Callable[[Sequence[SortKey]], ReadPage[Any]],
+    sorts: Sequence[str],
+    fields: SortFields,
+    limit: int,
+) -> None:
+    """For each sort, a walk by keyset gives the list as one page of it does (rows with an `id`)."""
+    for sort_text in sorts:
+        read = read_sorted(parse_sort(sort_text, fields))
+        whole = await read(PageRequest(limit=MAX_LIMIT))
+
+        walked, pages = await walk(read, limit)
+
+        assert [row.id for row in walked] == [row.id for row in whole.items], sort_text
+        assert_a_whole_walk(pages, limit, whole.total)
+
+
 def task_reader(
     world: World, sort: Sequence[SortKey], filters: TaskFilters = NO_FILTERS
 ) -> ReadPage[TaskSummary]:
-    async def read(request: PageRequest) -> Page[TaskSummary]:
-        uow = world.uow()
-        async with uow.read_only():
-            return await uow.tasks.list(filters, sort, request)
-
-    return read
+    return reader(world.uow, lambda uow, request: uow.tasks.list(filters, sort, request))
 
 
 def task_ids(summaries: Sequence[TaskSummary]) -> list[UUID]:
@@ -252,19 +278,11 @@ async def test_a_user_walk_by_keyset_gives_the_list_in_its_order(uow_factory: Un
     ]
     await store(uow_factory, *users)
 
-    for sort_text in ("created_at", "-full_name", "email", "-updated_at,full_name,-created_at"):
-        sort = parse_sort(sort_text, USER_SORT_FIELDS)
+    def users_sorted(sort: Sequence[SortKey]) -> ReadPage[User]:
+        return reader(uow_factory, lambda uow, request: uow.users.list(UserFilters(), sort, request))
 
-        async def read(request: PageRequest, sort: Sequence[SortKey] = sort) -> Page[User]:
-            uow = uow_factory()
-            async with uow.read_only():
-                return await uow.users.list(UserFilters(), sort, request)
-
-        in_order = [user.id for user in (await read(PageRequest(limit=MAX_LIMIT))).items]
-        walked, pages = await walk(read, 3)
-
-        assert [user.id for user in walked] == in_order, sort_text
-        assert_a_whole_walk(pages, 3, len(users))
+    sorts = ["created_at", "-full_name", "email", "-updated_at,full_name,-created_at"]
+    await assert_walks_in_order(users_sorted, sorts, USER_SORT_FIELDS, limit=3)
 
 
 async def test_a_project_walk_by_keyset_gives_the_list_in_its_order(uow_factory: UnitOfWorkFactory) -> None:
@@ -279,19 +297,11 @@ async def test_a_project_walk_by_keyset_gives_the_list_in_its_order(uow_factory:
         for project in projects:
             await uow.projects.create(project)
 
-    for sort_text in ("key", "-name", "created_at", "-updated_at,name"):
-        sort = parse_sort(sort_text, PROJECT_SORT_FIELDS)
+    def projects_sorted(sort: Sequence[SortKey]) -> ReadPage[Project]:
+        return reader(uow_factory, lambda uow, request: uow.projects.list(ProjectFilters(), sort, request))
 
-        async def read(request: PageRequest, sort: Sequence[SortKey] = sort) -> Page[Project]:
-            uow = uow_factory()
-            async with uow.read_only():
-                return await uow.projects.list(ProjectFilters(), sort, request)
-
-        in_order = [project.id for project in (await read(PageRequest(limit=MAX_LIMIT))).items]
-        walked, pages = await walk(read, 2)
-
-        assert [project.id for project in walked] == in_order, sort_text
-        assert_a_whole_walk(pages, 2, len(projects))
+    sorts = ["key", "-name", "created_at", "-updated_at,name"]
+    await assert_walks_in_order(projects_sorted, sorts, PROJECT_SORT_FIELDS, limit=2)
 
 
 async def test_a_comment_walk_by_keyset_gives_them_oldest_first(
@@ -312,10 +322,7 @@ async def test_a_comment_walk_by_keyset_gives_them_oldest_first(
         for comment in comments:
             await uow.comments.create(comment)
 
-    async def read(request: PageRequest) -> Page[CommentView]:
-        uow = world.uow()
-        async with uow.read_only():
-            return await uow.comments.list_for_task(task.id, request)
+    read = reader(world.uow, lambda uow, request: uow.comments.list_for_task(task.id, request))
 
     walked, pages = await walk(read, 3)
 
