@@ -127,15 +127,6 @@ class User:
     def as_actor(self) -> Actor:
         return Actor(id=self.id, role=self.role)
 
-    def may_act_as(self, actor: Actor) -> bool:
-        """Whether a token naming `actor` still speaks for this account.
-
-        Only while the account exists, is active and holds the role the token was issued for:
-        deactivating, deleting, promoting or demoting a user stops their tokens at once, and they
-        sign in again for a token that says what they are now.
-        """
-        return self.id == actor.id and self.is_active and not self.is_deleted and self.role is actor.role
-
     def apply(self, changes: UserChanges, now: datetime) -> bool:
         """Apply the given changes; return whether anything changed (and so the version moved)."""
         new_values = {
@@ -196,6 +187,11 @@ class UserRepository(Protocol):
     async def get_by_id(self, user_id: UUID, *, include_deleted: bool = False) -> User | None: ...
 
     async def get_by_email(self, email: str) -> User | None: ...
+
+    async def find_actor(self, user_id: UUID) -> Actor | None:
+        """The user as an actor (id and current role) while the account may sign in: it exists, is
+        not deleted and is active; None otherwise."""
+        ...
 
     async def list(self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest) -> Page[User]:
         """One page in `sort` order (ties broken by id), and the total matching `filters`."""

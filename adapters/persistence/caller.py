@@ -26,6 +26,8 @@ async def confirm_caller(users: UserRepository, caller: Caller | None) -> None:
     actor = None if caller is None else caller.actor
     if actor is None:
         return
-    user = await users.get_by_id(actor.id)
-    if user is None or not user.may_act_as(actor):
+    # Only while the account may sign in and holds the role the token was issued for: deactivating,
+    # deleting, promoting or demoting a user stops their tokens at once, and they sign in again for
+    # a token that says what they are now.
+    if await users.find_actor(actor.id) != actor:
         raise AuthenticationFailed("the account behind this token cannot act; sign in again")

@@ -5,7 +5,7 @@ from adapters.persistence.memory.sorting import page_of
 from adapters.persistence.memory.store import MemoryStore
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Keyset, Page, PageRequest, SortKey
-from domain.users import User, UserFilters
+from domain.users import Actor, User, UserFilters
 
 _TABLE = "users"
 
@@ -25,6 +25,10 @@ class InMemoryUserRepository:
         if user is None or (user.is_deleted and not include_deleted):
             return None
         return user
+
+    async def find_actor(self, user_id: UUID) -> Actor | None:
+        user = await self.get_by_id(user_id)
+        return None if user is None or not user.is_active else user.as_actor()
 
     async def get_by_email(self, email: str) -> User | None:
         return next((u for u in self._store.rows(_TABLE) if u.email == email and not u.is_deleted), None)
