@@ -153,10 +153,10 @@ def _throughput(
     path = f"{API}/tasks?project_id={project_id}&limit=50"
 
     _step(f"checking that every server answers GET {path} with the same page")
-    reference = _get_json(taskboard.base + path, member)
+    reference = _page_without_cursor(_get_json(taskboard.base + path, member))
     assert reference["items"], "the page is empty: nothing to compare"
     for server in servers:
-        _same_or_exit(reference, _get_json(server.base + path, member), server.label)
+        _same_or_exit(reference, _page_without_cursor(_get_json(server.base + path, member)), server.label)
 
     _step(f"warm-up, {args.warmup:g} s each")
     for server in servers:
@@ -457,6 +457,12 @@ def _sign_in(base: str) -> tuple[str, str, str]:
         if projects:
             return admin, member, projects[0]["id"]
     raise SystemExit("bench: none of the first ten seeded members belongs to a project")
+
+
+def _page_without_cursor(page: Any) -> Any:
+    """The page but its `next_cursor`: the baselines do not page by cursor. Taskboard still signs
+    one per page (an HMAC and a row more read), inside the time measured for it."""
+    return {name: value for name, value in page.items() if name != "next_cursor"}
 
 
 def _same_or_exit(expected: Any, actual: Any, label: str) -> None:
