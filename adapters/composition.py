@@ -43,7 +43,7 @@ from application.tasks.get_task import GetTask
 from application.tasks.list_tasks import ListTasks
 from application.tasks.restore_task import RestoreTask
 from application.tasks.update_task import UpdateTask
-from application.users.authenticate import Authenticate, IdentifyCaller
+from application.users.authenticate import Authenticate
 from application.users.delete_user import DeleteUser
 from application.users.get_user import GetUser
 from application.users.list_users import ListUsers
@@ -139,7 +139,6 @@ class UseCasesProvider(Provider):
     delete_user = provide(DeleteUser)
     restore_user = provide(RestoreUser)
     authenticate = provide(Authenticate)
-    identify_caller = provide(IdentifyCaller)
     create_project = provide(CreateProject)
     create_tag = provide(CreateTag)
     delete_project = provide(DeleteProject)

@@ -4,7 +4,7 @@ from uuid import UUID
 from application.ports import Clock, IssuedToken, PasswordHasher, TokenIssuer
 from domain.errors import AuthenticationFailed, ValidationFailed
 from domain.unit_of_work import UnitOfWork
-from domain.users import Actor, UserChanges, normalize_email
+from domain.users import UserChanges, normalize_email
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,25 +54,3 @@ class Authenticate:
             if user is not None and user.password_hash == old_hash:
                 user.apply(UserChanges(password_hash=new_hash), self._clock.now())
                 await self._uow.users.update(user)
-
-
-@dataclass(frozen=True, slots=True)
-class IdentifyCallerQuery:
-    user_id: UUID
-
-
-class IdentifyCaller:
-    """Turn the subject of a verified token into an actor.
-
-    Rules: the account must still exist, be active and not deleted.
-    """
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    async def execute(self, query: IdentifyCallerQuery) -> Actor:
-        async with self._uow.read_only():
-            user = await self._uow.users.get_by_id(query.user_id)
-        if user is None or not user.is_active:
-            raise AuthenticationFailed("the account behind this token cannot sign in")
-        return user.as_actor()

@@ -24,9 +24,8 @@ from adapters.settings import Settings, SettingsError
 from application.users.authenticate import (
     Authenticate,
     AuthenticateCommand,
-    IdentifyCaller,
-    IdentifyCallerQuery,
 )
+from domain.unit_of_work import UnitOfWork
 from domain.users import UserRole
 from tests.factories import unique_email
 
@@ -105,11 +104,13 @@ async def test_create_admin_makes_an_administrator_who_can_sign_in(
             authenticate = await request.get(Authenticate)
             token = await authenticate.execute(AuthenticateCommand(email=email, password=PASSWORD))
         async with container() as request:
-            identify = await request.get(IdentifyCaller)
-            actor = await identify.execute(IdentifyCallerQuery(user_id=UUID(match.group(1))))
+            uow = await request.get(UnitOfWork)
+            async with uow.read_only():
+                actor = await uow.users.find_actor(UUID(match.group(1)))
     finally:
         await container.close()
     assert token.access_token
+    assert actor is not None
     assert actor.role is UserRole.ADMIN
 
 

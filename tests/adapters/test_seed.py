@@ -31,12 +31,11 @@ from adapters.seed import SEED_ADMIN_EMAIL, SeedReport, SeedRequest, seed, seed_
 from application.users.authenticate import (
     Authenticate,
     AuthenticateCommand,
-    IdentifyCaller,
-    IdentifyCallerQuery,
 )
 from domain.errors import AuthenticationFailed
 from domain.projects import MemberRole
 from domain.tasks import Priority, TaskStatus, rank
+from domain.unit_of_work import UnitOfWork
 from domain.users import UserRole
 from tests.conftest import create_postgres_database, drop_postgres_database, settings_for
 
@@ -284,11 +283,13 @@ async def test_the_seeded_admin_signs_in_with_the_seed_password(
             await rows(database_url, select(UserModel.id).where(UserModel.email == SEED_ADMIN_EMAIL))
         )[0]
         async with container() as request:
-            identify = await request.get(IdentifyCaller)
-            actor = await identify.execute(IdentifyCallerQuery(user_id=admin_id))
+            uow = await request.get(UnitOfWork)
+            async with uow.read_only():
+                actor = await uow.users.find_actor(admin_id)
     finally:
         await container.close()
     assert token.access_token
+    assert actor is not None
     assert actor.role is UserRole.ADMIN
 
 

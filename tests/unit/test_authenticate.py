@@ -4,15 +4,9 @@ import pytest
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
-from application.users.authenticate import (
-    Authenticate,
-    AuthenticateCommand,
-    IdentifyCaller,
-    IdentifyCallerQuery,
-)
+from application.users.authenticate import Authenticate, AuthenticateCommand
 from domain.errors import AuthenticationFailed
-from domain.ids import new_id
-from domain.users import Actor, User, UserRole
+from domain.users import User
 from tests.unit.fakes import FakeClock, RecordingTokenIssuer, seed, stored
 
 EMAIL = "ada@example.com"
@@ -24,11 +18,6 @@ def authenticate(
     uow: InMemoryUnitOfWork, hasher: Argon2PasswordHasher, tokens: RecordingTokenIssuer, clock: FakeClock
 ) -> Authenticate:
     return Authenticate(uow, hasher, tokens, clock)
-
-
-@pytest.fixture
-def identify(uow: InMemoryUnitOfWork) -> IdentifyCaller:
-    return IdentifyCaller(uow)
 
 
 async def seed_with_password(
@@ -131,26 +120,3 @@ async def test_an_outdated_hash_is_replaced_on_sign_in(
     assert not hasher.needs_rehash(rehashed.password_hash)
     assert await hasher.verify(rehashed.password_hash, PASSWORD)
     assert (rehashed.version, rehashed.updated_at) == (2, later)
-
-
-async def test_identify_caller_turns_an_active_user_into_an_actor(
-    identify: IdentifyCaller, store: MemoryStore
-) -> None:
-    user = await seed(store, role=UserRole.ADMIN)
-
-    assert await identify.execute(IdentifyCallerQuery(user.id)) == Actor(id=user.id, role=UserRole.ADMIN)
-
-
-@pytest.mark.parametrize("account", [{"is_active": False}, {"is_deleted": True}])
-async def test_identify_caller_refuses_a_deactivated_or_deleted_user(
-    identify: IdentifyCaller, store: MemoryStore, account: dict[str, object]
-) -> None:
-    user = await seed(store, **account)
-
-    with pytest.raises(AuthenticationFailed):
-        await identify.execute(IdentifyCallerQuery(user.id))
-
-
-async def test_identify_caller_refuses_an_unknown_id(identify: IdentifyCaller) -> None:
-    with pytest.raises(AuthenticationFailed):
-        await identify.execute(IdentifyCallerQuery(new_id()))
