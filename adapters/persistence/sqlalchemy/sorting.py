@@ -54,6 +54,7 @@ def table_terms(session: AsyncSession, table: FromClause, sort: Sequence[SortKey
 
 
 def order_by(terms: Sequence[Term]) -> list[UnaryExpression[Any]]:
+    """ORDER BY the terms (NULLS LAST is standard SQL, on SQLite since 3.30 too)."""
     clauses = []
     for term in terms:
         clause = term.expression.desc() if term.descending else term.expression.asc()
