@@ -26,7 +26,7 @@ from adapters.settings import Settings
 YOUNG_GENERATION_THRESHOLD = 10_000
 
 
-def collect_young_objects_less_often() -> None:
+async def collect_young_objects_less_often() -> None:
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
 
