@@ -26,11 +26,6 @@ LIST_STATEMENTS = 2
 
 
 @pytest.fixture
-def world(uow_factory: UnitOfWorkFactory) -> World:
-    return World(uow_factory)
-
-
-@pytest.fixture
 async def author(world: World) -> User:
     return await world.user(full_name="Ada Lovelace")
 

@@ -2,7 +2,6 @@
 page after each page's `next` gives the list in its full order, each row once, whatever the sort,
 its ties, missing due dates and directions; rows stored meanwhile neither shift nor repeat it."""
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -43,21 +42,6 @@ def assert_a_whole_walk(pages: Sequence[Page[T]], limit: int, total: int) -> Non
     assert 0 < len(pages[-1].items) <= limit or total == 0
     assert {page.total for page in pages} == {total}
     assert [page.next is None for page in pages] == [False] * (len(pages) - 1) + [True]
-
-
-@pytest.fixture
-def world(uow_factory: UnitOfWorkFactory) -> World:
-    return World(uow_factory)
-
-
-@pytest.fixture
-async def manager(world: World) -> User:
-    return await world.user()
-
-
-@pytest.fixture
-async def project(world: World, manager: User) -> Project:
-    return await world.project(manager)
 
 
 def reader(
@@ -234,28 +218,19 @@ async def test_a_walk_sees_each_task_once_while_others_are_created(
     read = task_reader(world, [SortKey("created_at", descending)])
     walked: list[UUID] = []
     created: list[UUID] = []
-    walk_done = asyncio.Event()
 
-    async def walk_by_keyset() -> None:
-        request = PageRequest(limit=7)
-        try:
-            for _ in range(1000):
-                page = await read(request)
-                walked.extend(task_ids(page.items))
-                if page.next is None:
-                    return
-                request = PageRequest(limit=7, after=page.next)
-                await asyncio.sleep(0)  # let the creator in between every two pages, on memory too
-            pytest.fail("the walk does not end")
-        finally:
-            walk_done.set()
-
-    async def create_meanwhile() -> None:
-        while not walk_done.is_set():
-            created.append((await world.task(project, manager)).id)
-            await asyncio.sleep(0)
-
-    await asyncio.gather(walk_by_keyset(), create_meanwhile())
+    # Another request creates a task between every two pages: each page is a unit of work of its
+    # own, so this is what a client walking the list meets, without leaving the order to chance.
+    request = PageRequest(limit=7)
+    for _ in range(1000):
+        page = await read(request)
+        walked.extend(task_ids(page.items))
+        if page.next is None:
+            break
+        created.append((await world.task(project, manager)).id)
+        request = PageRequest(limit=7, after=page.next)
+    else:
+        pytest.fail("the walk does not end")
 
     assert len(created) >= 10, "the tasks were not created during the walk"
     assert len(walked) == len(set(walked)), "a task was seen twice"

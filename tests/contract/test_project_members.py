@@ -20,11 +20,6 @@ from tests.contract.task_world import World
 T0 = datetime(2026, 4, 1, 8, 0, 0, 250000, tzinfo=UTC)
 
 
-@pytest.fixture
-def world(uow_factory: UnitOfWorkFactory) -> World:
-    return World(uow_factory)
-
-
 def membership(project: Project, user: User, role: MemberRole, at: datetime = T0) -> ProjectMember:
     return ProjectMember(project_id=project.id, user_id=user.id, role=role, created_at=at, updated_at=at)
 

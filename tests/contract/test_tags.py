@@ -20,11 +20,6 @@ T0 = datetime(2026, 4, 1, 8, 0, 0, 250000, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(uow_factory: UnitOfWorkFactory) -> World:
-    return World(uow_factory)
-
-
-@pytest.fixture
 async def lead(world: World) -> User:
     return await world.user()
 

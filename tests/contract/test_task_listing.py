@@ -10,26 +10,10 @@ from domain.paging import PageRequest, SortKey
 from domain.projects import MemberRole, Project
 from domain.tasks import Priority, Task, TaskFilters, TaskStatus
 from domain.users import User
-from tests.conftest import UnitOfWorkFactory
 from tests.contract.task_world import World
 
 T0 = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 DAY = date(2026, 6, 15)
-
-
-@pytest.fixture
-def world(uow_factory: UnitOfWorkFactory) -> World:
-    return World(uow_factory)
-
-
-@pytest.fixture
-async def manager(world: World) -> User:
-    return await world.user()
-
-
-@pytest.fixture
-async def project(world: World, manager: User) -> Project:
-    return await world.project(manager)
 
 
 def ids_of(*tasks: Task) -> set[Any]:

@@ -24,11 +24,6 @@ RACERS = 20
 clock = UtcClock()
 
 
-@pytest.fixture
-def world(uow_factory: UnitOfWorkFactory) -> World:
-    return World(uow_factory)
-
-
 async def test_created_task_reads_back_equal_in_every_field(world: World) -> None:
     manager = await world.user()
     project = await world.project(manager)
