@@ -19,16 +19,6 @@ from tests.contract.task_world import World
 T0 = datetime(2026, 4, 1, 8, 0, 0, 250000, tzinfo=UTC)
 
 
-@pytest.fixture
-async def lead(world: World) -> User:
-    return await world.user()
-
-
-@pytest.fixture
-async def project(world: World, lead: User) -> Project:
-    return await world.project(lead)
-
-
 def build_tag(project: Project, name: str, color: str = "#1e90ff") -> Tag:
     return Tag.create(id=new_id(), project_id=project.id, name=name, color=color, now=T0)
 
@@ -69,9 +59,9 @@ async def test_created_tag_reads_back_equal(uow_factory: UnitOfWorkFactory, proj
 
 
 async def test_tags_are_listed_by_name_code_point_per_project(
-    uow_factory: UnitOfWorkFactory, world: World, lead: User, project: Project
+    uow_factory: UnitOfWorkFactory, world: World, manager: User, project: Project
 ) -> None:
-    other = await world.project(lead)
+    other = await world.project(manager)
     await store(
         uow_factory, *(build_tag(project, name) for name in ["ops", "Zebra", "Ärger", "bug", "Alpha"])
     )
@@ -95,9 +85,9 @@ async def test_names_are_unique_in_a_project_ignoring_case(
 
 
 async def test_two_projects_may_have_tags_of_one_name(
-    uow_factory: UnitOfWorkFactory, world: World, lead: User, project: Project
+    uow_factory: UnitOfWorkFactory, world: World, manager: User, project: Project
 ) -> None:
-    other = await world.project(lead)
+    other = await world.project(manager)
 
     await store(uow_factory, build_tag(project, "bug"), build_tag(other, "Bug"))
 
@@ -160,13 +150,13 @@ async def test_tags_of_a_deleted_project_are_invisible_until_it_is_restored(
 
 
 async def test_deleting_a_tag_takes_it_off_every_task_and_nothing_else(
-    uow_factory: UnitOfWorkFactory, world: World, lead: User, project: Project
+    uow_factory: UnitOfWorkFactory, world: World, manager: User, project: Project
 ) -> None:
     bug, urgent = build_tag(project, "bug"), build_tag(project, "urgent")
     await store(uow_factory, bug, urgent)
-    both = await world.task(project, lead, tags=[bug, urgent])
-    only_bug = await world.task(project, lead, tags=[bug])
-    deleted = await world.task(project, lead, tags=[bug], is_deleted=True)
+    both = await world.task(project, manager, tags=[bug, urgent])
+    only_bug = await world.task(project, manager, tags=[bug])
+    deleted = await world.task(project, manager, tags=[bug], is_deleted=True)
 
     await world.delete_tag(bug)
 
