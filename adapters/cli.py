@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from adapters.bootstrap import create_admin
+from adapters.admin_accounts import create_admin
 from adapters.composition import MEMORY_URL, make_container
 from adapters.persistence.sqlalchemy import migrations
 from adapters.settings import Settings, SettingsError
@@ -142,7 +142,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         uvicorn.run(
             # An import string and a factory: with several workers each process builds its own app
             # (and engine, and pool); create_app reads the environment these settings came from.
-            "adapters.http.app:create_app",
+            "adapters.composition:create_app",
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,

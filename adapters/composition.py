@@ -4,17 +4,20 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
+from litestar import Litestar
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import UtcClock
+from adapters.health import MemoryReadinessProbe, ReadinessProbe
+from adapters.http.app import build_app
 from adapters.http.cursors import CursorCodec
 from adapters.persistence.caller import Caller
-from adapters.persistence.health import MemoryReadinessProbe, ReadinessProbe, SqlReadinessProbe
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
 from adapters.persistence.sqlalchemy.migrations import head_revision
+from adapters.persistence.sqlalchemy.readiness import SqlReadinessProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
@@ -182,3 +185,10 @@ def make_container(settings: Settings, *extra_providers: Provider) -> AsyncConta
         *extra_providers,
         context={Settings: settings},
     )
+
+
+def create_app(settings: Settings | None = None, *extra_providers: Provider) -> Litestar:
+    """The service: the HTTP API over the adapters the settings choose. `extra_providers` override
+    the defaults (tests swap one adapter this way). Uvicorn calls it in each worker process."""
+    settings = settings or Settings.from_environment()
+    return build_app(make_container(settings, *extra_providers), settings)

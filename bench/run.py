@@ -34,7 +34,7 @@ BIN = Path(sys.executable).parent
 SERVER_CPU, LOAD_CPU = ("1", "0") if (os.cpu_count() or 1) > 1 else (None, None)
 API = "/api/v1"
 ADMIN, MEMBER, PASSWORD = "seed-admin@example.com", "seed-user-{:05d}@example.com", "seed-password"
-TASKBOARD_APP = "adapters.http.app:create_app"
+TASKBOARD_APP = "adapters.composition:create_app"
 
 
 @dataclass(frozen=True, slots=True)

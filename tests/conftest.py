@@ -18,8 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.composition import MEMORY_URL
-from adapters.http.app import create_app
+from adapters.composition import MEMORY_URL, create_app
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sqlalchemy import migrations

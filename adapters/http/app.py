@@ -1,20 +1,20 @@
-"""The Litestar application factory."""
+"""The Litestar application around a container of the composition root (adapters/composition.py)."""
 
 import gc
 
-from dishka import Provider
+from dishka import AsyncContainer
 from dishka.integrations.litestar import DishkaRouter, setup_dishka
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
-from adapters.bootstrap import ensure_admin
-from adapters.composition import make_container
+from adapters.admin_accounts import ensure_startup_admin
 from adapters.http.auth import jwt_auth
 from adapters.http.controllers.auth import AuthController
+from adapters.http.controllers.comments import CommentController
 from adapters.http.controllers.health import HealthController
 from adapters.http.controllers.projects import ProjectController
-from adapters.http.controllers.tasks import CommentController, TaskController
+from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.settings import Settings
@@ -31,17 +31,15 @@ async def collect_young_objects_less_often() -> None:
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
 
 
-def create_app(settings: Settings | None = None, *extra_providers: Provider) -> Litestar:
-    """Build the app; `extra_providers` override the defaults (tests swap one adapter this way)."""
-    settings = settings or Settings.from_environment()
-    container = make_container(settings, *extra_providers)
+def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
+    """The HTTP API over the adapters in `container`; the app closes the container when it stops."""
 
     async def close_container() -> None:
         await container.close()
 
-    async def ensure_startup_admin() -> None:
+    async def create_startup_admin() -> None:
         if settings.admin_email and settings.admin_password:
-            await ensure_admin(container, settings.admin_email, settings.admin_password)
+            await ensure_startup_admin(container, settings.admin_email, settings.admin_password)
 
     app = Litestar(
         route_handlers=[
@@ -61,7 +59,7 @@ def create_app(settings: Settings | None = None, *extra_providers: Provider) -> 
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         on_app_init=[jwt_auth(settings).on_app_init],
         # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
-        on_startup=[collect_young_objects_less_often, ensure_startup_admin],
+        on_startup=[collect_young_objects_less_often, create_startup_admin],
         on_shutdown=[close_container],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

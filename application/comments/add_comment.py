@@ -2,7 +2,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_write
 from application.tasks.access import load_visible_task
 from domain.comments import Comment, CommentView
 from domain.ids import new_id
@@ -31,7 +30,7 @@ class AddComment:
     async def execute(self, command: AddCommentCommand) -> CommentView:
         async with self._uow:
             task, access = await load_visible_task(self._uow, command.actor, command.task_id)
-            ensure_can_write(access)
+            access.ensure_can_write()
             comment = Comment.create(
                 id=new_id(),
                 task_id=task.id,

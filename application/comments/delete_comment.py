@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.comments.access import ensure_can_change_comment, load_visible_comment
+from application.comments.access import load_visible_comment
 from application.ports import Clock
 from domain.errors import ensure_version
 from domain.unit_of_work import UnitOfWork
@@ -29,7 +29,7 @@ class DeleteComment:
     async def execute(self, command: DeleteCommentCommand) -> None:
         async with self._uow:
             comment, access = await load_visible_comment(self._uow, command.actor, command.comment_id)
-            ensure_can_change_comment(command.actor, comment, access)
+            access.ensure_can_change_comment(comment)
             ensure_version(comment.version, command.expected_version)
             comment.delete(self._clock.now())
             await self._uow.comments.soft_delete(comment)

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.comments.access import ensure_can_change_comment, load_visible_comment
+from application.comments.access import load_visible_comment
 from application.ports import Clock
 from domain.comments import CommentView
 from domain.errors import NotFound, ensure_version
@@ -32,7 +32,7 @@ class UpdateComment:
     async def execute(self, command: UpdateCommentCommand) -> CommentView:
         async with self._uow:
             comment, access = await load_visible_comment(self._uow, command.actor, command.comment_id)
-            ensure_can_change_comment(command.actor, comment, access)
+            access.ensure_can_change_comment(comment)
             ensure_version(comment.version, command.expected_version)
             if comment.edit(command.body, self._clock.now()):
                 await self._uow.comments.update(comment)

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from application.ports import Clock
-from application.projects.access import ensure_key_free
+from application.projects.keys import ensure_key_free
 from domain.ids import new_id
 from domain.projects import MemberRole, Project, ProjectMember
 from domain.unit_of_work import UnitOfWork

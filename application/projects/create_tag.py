@@ -2,7 +2,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_write, ensure_tag_name_free, load_project_access
+from application.projects.access import load_project_access
+from application.projects.tags import ensure_tag_name_free
 from domain.ids import new_id
 from domain.projects import Tag
 from domain.unit_of_work import UnitOfWork
@@ -39,7 +40,7 @@ class CreateTag:
         )
         async with self._uow:
             access = await load_project_access(self._uow, command.actor, command.project_id)
-            ensure_can_write(access)
+            access.ensure_can_write()
             await ensure_tag_name_free(self._uow.tags, tag)
             await self._uow.tags.create(tag)
         return tag

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.projects.access import ensure_can_write, load_project_access, load_tag
+from application.projects.access import load_project_access
+from application.projects.tags import load_tag
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -26,6 +27,6 @@ class DeleteTag:
     async def execute(self, command: DeleteTagCommand) -> None:
         async with self._uow:
             access = await load_project_access(self._uow, command.actor, command.project_id)
-            ensure_can_write(access)
+            access.ensure_can_write()
             await load_tag(self._uow, command.project_id, command.tag_id)
             await self._uow.tags.delete(command.tag_id)

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.projects.access import ProjectAccess, load_project_access
+from application.permissions import ProjectAccess
+from application.projects.access import load_project_access
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 

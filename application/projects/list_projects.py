@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from application.permissions import ServiceAccess
 from domain.errors import PermissionDenied
 from domain.paging import Page, PageRequest, SortKey
 from domain.projects import DEFAULT_PROJECT_SORT, Project, ProjectFilters
@@ -29,11 +30,12 @@ class ListProjects:
 
     async def execute(self, query: ListProjectsQuery) -> Page[Project]:
         actor, filters = query.actor, query.filters
-        if filters.include_deleted and not actor.is_admin:
+        sees_everything = ServiceAccess(actor).can_administer
+        if filters.include_deleted and not sees_everything:
             raise PermissionDenied("only administrators may list deleted projects")
         text = None if filters.text is None else filters.text.strip() or None
         filters = ProjectFilters(
-            member_id=filters.member_id if actor.is_admin else actor.id,
+            member_id=filters.member_id if sees_everything else actor.id,
             text=text,
             include_deleted=filters.include_deleted,
         )

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.projects.access import ensure_can_manage, ensure_not_last_manager, load_project_access
+from application.projects.access import load_project_access
+from application.projects.members import ensure_not_last_manager
 from domain.errors import Conflict, NotFound
 from domain.projects import MemberRole
 from domain.unit_of_work import UnitOfWork
@@ -32,7 +33,7 @@ class RemoveMember:
             projects = self._uow.projects
             access = await load_project_access(self._uow, command.actor, command.project_id)
             if command.user_id != command.actor.id:
-                ensure_can_manage(access)
+                access.ensure_can_manage()
             member = await projects.get_member(command.project_id, command.user_id)
             if member is None:
                 raise NotFound("member not found")

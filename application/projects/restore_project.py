@@ -2,7 +2,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_manage, ensure_key_free, load_project_access
+from application.projects.access import load_project_access
+from application.projects.keys import ensure_key_free
 from domain.projects import Project
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -31,7 +32,7 @@ class RestoreProject:
             access = await load_project_access(
                 self._uow, command.actor, command.project_id, include_deleted=True
             )
-            ensure_can_manage(access)
+            access.ensure_can_manage()
             project = access.project
             if project.is_deleted:
                 await ensure_key_free(self._uow.projects, project.key, owner=project.id)

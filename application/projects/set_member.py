@@ -2,7 +2,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_manage, ensure_not_last_manager, load_project_access
+from application.projects.access import load_project_access
+from application.projects.members import ensure_not_last_manager
 from domain.errors import NotFound
 from domain.projects import MemberRole, MemberView, ProjectMember
 from domain.unit_of_work import UnitOfWork
@@ -33,7 +34,7 @@ class SetMember:
         async with self._uow:
             projects = self._uow.projects
             access = await load_project_access(self._uow, command.actor, command.project_id)
-            ensure_can_manage(access)
+            access.ensure_can_manage()
             user = await self._uow.users.get_by_id(command.user_id)
             if user is None or not user.is_active:
                 raise NotFound("user not found")

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_manage, load_project_access
+from application.projects.access import load_project_access
 from domain.errors import ensure_version
 from domain.projects import Project
 from domain.unit_of_work import UnitOfWork
@@ -35,7 +35,7 @@ class UpdateProject:
     async def execute(self, command: UpdateProjectCommand) -> Project:
         async with self._uow:
             access = await load_project_access(self._uow, command.actor, command.project_id)
-            ensure_can_manage(access)
+            access.ensure_can_manage()
             project = access.project
             ensure_version(project.version, command.expected_version)
             if project.change(name=command.name, description=command.description, now=self._clock.now()):

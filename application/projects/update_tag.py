@@ -2,12 +2,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import (
-    ensure_can_write,
-    ensure_tag_name_free,
-    load_project_access,
-    load_tag,
-)
+from application.projects.access import load_project_access
+from application.projects.tags import ensure_tag_name_free, load_tag
 from domain.projects import Tag
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -39,7 +35,7 @@ class UpdateTag:
     async def execute(self, command: UpdateTagCommand) -> Tag:
         async with self._uow:
             access = await load_project_access(self._uow, command.actor, command.project_id)
-            ensure_can_write(access)
+            access.ensure_can_write()
             tag = await load_tag(self._uow, command.project_id, command.tag_id)
             if tag.change(name=command.name, color=command.color, now=self._clock.now()):
                 await ensure_tag_name_free(self._uow.tags, tag)

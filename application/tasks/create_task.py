@@ -3,8 +3,8 @@ from datetime import date
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_write, load_project_access
-from application.tasks.access import ensure_assignable, ensure_project_tags
+from application.projects.access import load_project_access
+from application.tasks.references import ensure_assignable, ensure_project_tags
 from domain.ids import new_id
 from domain.tasks import Priority, Task, TaskSummary
 from domain.unit_of_work import UnitOfWork
@@ -39,7 +39,7 @@ class CreateTask:
     async def execute(self, command: CreateTaskCommand) -> TaskSummary:
         async with self._uow:
             access = await load_project_access(self._uow, command.actor, command.project_id)
-            ensure_can_write(access)
+            access.ensure_can_write()
             await ensure_assignable(self._uow, command.project_id, command.assignee_id)
             await ensure_project_tags(self._uow, command.project_id, command.tag_ids)
             number = await self._uow.projects.next_task_number(command.project_id)

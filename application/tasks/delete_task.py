@@ -2,7 +2,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_write
 from application.tasks.access import load_visible_task
 from domain.errors import ensure_version
 from domain.unit_of_work import UnitOfWork
@@ -30,7 +29,7 @@ class DeleteTask:
     async def execute(self, command: DeleteTaskCommand) -> None:
         async with self._uow:
             task, access = await load_visible_task(self._uow, command.actor, command.task_id)
-            ensure_can_write(access)
+            access.ensure_can_write()
             ensure_version(task.version, command.expected_version)
             task.delete(self._clock.now())
             await self._uow.tasks.soft_delete(task)

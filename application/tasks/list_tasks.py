@@ -1,9 +1,10 @@
 import dataclasses
 from dataclasses import dataclass
 
-from domain.errors import PermissionDenied
+from application.permissions import ServiceAccess
+from application.projects.access import load_project_access
+from domain.errors import NotFound, PermissionDenied
 from domain.paging import Page, PageRequest, SortKey
-from domain.projects import MemberRole
 from domain.tasks import DEFAULT_TASK_SORT, TaskFilters, TaskSummary
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -31,20 +32,23 @@ class ListTasks:
 
     async def execute(self, query: ListTasksQuery) -> Page[TaskSummary]:
         actor = query.actor
+        sees_everything = ServiceAccess(actor).can_administer
         text = None if query.filters.text is None else query.filters.text.strip() or None
         filters = dataclasses.replace(
-            query.filters, visible_to=None if actor.is_admin else actor.id, text=text
+            query.filters, visible_to=None if sees_everything else actor.id, text=text
         )
         async with self._uow.read_only():
-            if filters.include_deleted and not actor.is_admin:
+            if filters.include_deleted and not sees_everything:
                 await self._ensure_manages_filtered_project(actor, filters)
             return await self._uow.tasks.list(filters, query.sort, query.page)
 
     async def _ensure_manages_filtered_project(self, actor: Actor, filters: TaskFilters) -> None:
-        member = (
-            None
-            if filters.project_id is None
-            else await self._uow.projects.get_member(filters.project_id, actor.id)
-        )
-        if member is None or member.role is not MemberRole.MANAGER:
-            raise PermissionDenied("only a project's managers may list its deleted tasks; filter on it")
+        refusal = PermissionDenied("only a project's managers may list its deleted tasks; filter on it")
+        if filters.project_id is None:
+            raise refusal
+        try:
+            access = await load_project_access(self._uow, actor, filters.project_id)
+        except NotFound:
+            raise refusal from None
+        if not access.can_manage:
+            raise refusal

@@ -2,7 +2,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_manage
 from application.tasks.access import load_visible_task
 from domain.errors import NotFound
 from domain.tasks import TaskSummary
@@ -32,7 +31,7 @@ class RestoreTask:
             task, access = await load_visible_task(
                 self._uow, command.actor, command.task_id, include_deleted=True
             )
-            ensure_can_manage(access)
+            access.ensure_can_manage()
             if task.is_deleted:
                 task.restore(self._clock.now())
                 await self._uow.tasks.restore(task)

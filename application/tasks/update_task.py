@@ -3,8 +3,8 @@ from datetime import date
 from uuid import UUID
 
 from application.ports import Clock
-from application.projects.access import ensure_can_write
-from application.tasks.access import ensure_assignable, ensure_project_tags, load_visible_task
+from application.tasks.access import load_visible_task
+from application.tasks.references import ensure_assignable, ensure_project_tags
 from domain.errors import NotFound, ensure_version
 from domain.tasks import KEEP, Keep, Priority, TaskChanges, TaskStatus, TaskSummary
 from domain.unit_of_work import UnitOfWork
@@ -44,7 +44,7 @@ class UpdateTask:
     async def execute(self, command: UpdateTaskCommand) -> TaskSummary:
         async with self._uow:
             task, access = await load_visible_task(self._uow, command.actor, command.task_id)
-            ensure_can_write(access)
+            access.ensure_can_write()
             ensure_version(task.version, command.expected_version)
             if not isinstance(command.assignee_id, Keep) and command.assignee_id != task.assignee_id:
                 await ensure_assignable(self._uow, task.project_id, command.assignee_id)

@@ -1,8 +1,10 @@
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.permissions import ServiceAccess
 from application.ports import Clock
-from application.users.access import ensure_admin, ensure_not_last_admin, load_visible_user
+from application.users.access import load_visible_user
+from application.users.admins import ensure_not_last_admin
 from domain.errors import ensure_version
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -30,7 +32,7 @@ class DeleteUser:
         async with self._uow:
             users = self._uow.users
             user = await load_visible_user(users, command.actor, command.user_id)
-            ensure_admin(command.actor)
+            ServiceAccess(command.actor).ensure_can_administer()
             ensure_version(user.version, command.expected_version)
             await ensure_not_last_admin(users, user)
             user.delete(self._clock.now())

@@ -1,7 +1,7 @@
 import dataclasses
 from dataclasses import dataclass
 
-from application.users.access import ensure_admin
+from application.permissions import ServiceAccess
 from domain.paging import Page, PageRequest, SortKey
 from domain.unit_of_work import UnitOfWork
 from domain.users import DEFAULT_USER_SORT, Actor, User, UserFilters
@@ -22,7 +22,7 @@ class ListUsers:
         self._uow = uow
 
     async def execute(self, query: ListUsersQuery) -> Page[User]:
-        ensure_admin(query.actor)
+        ServiceAccess(query.actor).ensure_can_administer()
         filters = query.filters
         if filters.email_contains is not None:
             # Case is the repositories' concern (they match lower-case stored emails); spaces are ours.

@@ -1,7 +1,8 @@
 from dataclasses import dataclass, field
 
+from application.permissions import ServiceAccess
 from application.ports import Clock, PasswordHasher
-from application.users.access import ensure_admin, ensure_email_free
+from application.users.emails import ensure_email_free
 from domain.ids import new_id
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor, User, UserRole, check_password, normalize_email
@@ -30,7 +31,7 @@ class RegisterUser:
         self._clock = clock
 
     async def execute(self, command: RegisterUserCommand) -> User:
-        ensure_admin(command.actor)
+        ServiceAccess(command.actor).ensure_can_administer()
         check_password(command.password)
         email = normalize_email(command.email)
         password_hash = await self._hasher.hash(command.password)

@@ -1,8 +1,9 @@
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.permissions import ServiceAccess
 from application.ports import Clock
-from application.users.access import ensure_admin, ensure_email_free
+from application.users.emails import ensure_email_free
 from domain.errors import NotFound
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor, User
@@ -26,7 +27,7 @@ class RestoreUser:
         self._clock = clock
 
     async def execute(self, command: RestoreUserCommand) -> User:
-        ensure_admin(command.actor)
+        ServiceAccess(command.actor).ensure_can_administer()
         async with self._uow:
             users = self._uow.users
             user = await users.get_by_id(command.user_id, include_deleted=True)

@@ -1,8 +1,11 @@
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from application.permissions import ServiceAccess
 from application.ports import Clock, PasswordHasher
-from application.users.access import ensure_email_free, ensure_not_last_admin, load_visible_user
+from application.users.access import load_visible_user
+from application.users.admins import ensure_not_last_admin
+from application.users.emails import ensure_email_free
 from domain.errors import PermissionDenied, ensure_version
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor, User, UserChanges, UserRole, check_password, normalize_email
@@ -37,7 +40,8 @@ class UpdateUser:
         self._clock = clock
 
     async def execute(self, command: UpdateUserCommand) -> User:
-        if not command.actor.is_admin and (command.role is not None or command.is_active is not None):
+        changes_standing = command.role is not None or command.is_active is not None
+        if changes_standing and not ServiceAccess(command.actor).can_administer:
             raise PermissionDenied("only administrators may change a role or the active flag")
         password_hash = None
         if command.password is not None:

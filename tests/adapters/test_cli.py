@@ -181,7 +181,7 @@ def test_serve_runs_the_app_factory_with_uvloop_httptools_and_the_workers_asked_
     assert main(["serve", "--workers", "3", "--port", "8123"]) == 0
 
     [run] = uvicorn_runs
-    assert (run["app"], run["factory"]) == ("adapters.http.app:create_app", True)
+    assert (run["app"], run["factory"]) == ("adapters.composition:create_app", True)
     assert (run["loop"], run["http"]) == ("uvloop", "httptools")
     assert (run["workers"], run["host"], run["port"]) == (3, "127.0.0.1", 8123)
     assert run["timeout_graceful_shutdown"] > 0

@@ -13,7 +13,7 @@ from dishka import Provider, Scope, provide
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from adapters.http.app import create_app
+from adapters.composition import create_app
 from adapters.persistence.caller import Caller
 from adapters.persistence.sqlalchemy.tasks import SqlAlchemyTaskRepository
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork

@@ -12,7 +12,7 @@ from dishka import Provider, Scope, provide
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.http.app import create_app
+from adapters.composition import create_app
 from application.users.get_user import GetUser, GetUserQuery
 from domain.unit_of_work import UnitOfWork
 from domain.users import User

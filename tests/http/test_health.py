@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.http.app import create_app
+from adapters.composition import create_app
 from adapters.persistence.sqlalchemy import migrations
 from tests.conftest import FastHashingProvider, http_client, settings_for, start_app, stop_app
 from tests.http.conftest import assert_problem, fields_at_fault

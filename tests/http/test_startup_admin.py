@@ -4,8 +4,7 @@ import dataclasses
 
 import pytest
 
-from adapters.composition import MEMORY_URL
-from adapters.http.app import create_app
+from adapters.composition import MEMORY_URL, create_app
 from adapters.settings import Settings, SettingsError
 from tests.conftest import FastHashingProvider, http_client, settings_for, start_app, stop_app
 

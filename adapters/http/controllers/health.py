@@ -4,8 +4,8 @@ import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, get
 
+from adapters.health import ReadinessProbe
 from adapters.http.problems import FieldError, problem, problem_responses
-from adapters.persistence.health import ReadinessProbe
 
 
 class HealthStatus(msgspec.Struct):

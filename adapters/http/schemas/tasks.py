@@ -1,4 +1,4 @@
-"""Bodies for tasks and comments. Unknown fields are refused."""
+"""Bodies for tasks. Unknown fields are refused."""
 
 from datetime import date, datetime
 from typing import Annotated
@@ -7,8 +7,9 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from adapters.http.schemas.comments import CommentRead
 from adapters.http.schemas.pages import PageBody
-from domain.comments import MAX_COMMENT_LENGTH, CommentView
+from adapters.http.schemas.people import Person
 from domain.tasks import (
     MAX_DESCRIPTION_LENGTH,
     MAX_TITLE_LENGTH,
@@ -19,13 +20,11 @@ from domain.tasks import (
     TaskStatus,
     TaskSummary,
 )
-from domain.users import UserRef
 
 Title = Annotated[
     str, Meta(min_length=1, max_length=MAX_TITLE_LENGTH, examples=["Rotate the TLS certificates"])
 ]
 Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION_LENGTH)]
-Body = Annotated[str, Meta(min_length=1, max_length=MAX_COMMENT_LENGTH)]
 TagIds = Annotated[list[UUID], Meta(max_length=50)]
 
 
@@ -59,15 +58,6 @@ class ProjectSummary(msgspec.Struct, kw_only=True):
     @classmethod
     def from_ref(cls, ref: ProjectRef) -> "ProjectSummary":
         return cls(id=ref.id, key=ref.key, name=ref.name)
-
-
-class Person(msgspec.Struct, kw_only=True):
-    id: UUID
-    full_name: str
-
-    @classmethod
-    def from_ref(cls, ref: UserRef) -> "Person":
-        return cls(id=ref.id, full_name=ref.full_name)
 
 
 class TagSummary(msgspec.Struct, kw_only=True):
@@ -125,41 +115,6 @@ class TaskRead(msgspec.Struct, kw_only=True):
 
 class TaskPage(PageBody, kw_only=True):
     items: list[TaskRead]
-
-
-class CommentCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    body: Body
-
-
-class CommentUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    body: Body
-
-
-class CommentRead(msgspec.Struct, kw_only=True):
-    id: UUID
-    task_id: UUID
-    author: Person
-    body: str
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-    @classmethod
-    def from_view(cls, view: CommentView) -> "CommentRead":
-        comment = view.comment
-        return cls(
-            id=comment.id,
-            task_id=comment.task_id,
-            author=Person.from_ref(view.author),
-            body=comment.body,
-            created_at=comment.created_at,
-            updated_at=comment.updated_at,
-            version=comment.version,
-        )
-
-
-class CommentPage(PageBody, kw_only=True):
-    items: list[CommentRead]
 
 
 class TaskDetailRead(TaskRead, kw_only=True):

@@ -1,33 +1,16 @@
-"""Readiness: can the service reach its database, and is the schema at the newest migration?"""
+"""Readiness on SQL: the database answers, and its schema is at the newest migration."""
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
-from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.health import Readiness
+
 logger = logging.getLogger(__name__)
 CHECK_TIMEOUT_SECONDS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Readiness:
-    ready: bool
-    checks: dict[str, str] = field(default_factory=dict)
-
-
-class ReadinessProbe(Protocol):
-    async def check(self) -> Readiness: ...
-
-
-class MemoryReadinessProbe:
-    """The memory store lives in the process: if the process answers, it is ready."""
-
-    async def check(self) -> Readiness:
-        return Readiness(ready=True, checks={"database": "ok", "schema": "ok"})
 
 
 class SqlReadinessProbe:

@@ -26,7 +26,7 @@ async def create_admin(container: AsyncContainer, email: str, full_name: str, pa
         )
 
 
-async def ensure_admin(container: AsyncContainer, email: str, password: str) -> None:
+async def ensure_startup_admin(container: AsyncContainer, email: str, password: str) -> None:
     """Create the administrator unless the email is taken: safe on every start-up."""
     try:
         user = await create_admin(container, email, "Administrator", password)
