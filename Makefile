@@ -28,8 +28,11 @@ run: install  ## serve the API on the embedded SQLite database (migrated first)
 	$(BIN)/taskboard db upgrade
 	$(BIN)/taskboard serve
 
+# The suite runs on one worker per core (pytest-xdist); each module stays on one worker, so its app is
+# built once. The ten slowest tests are printed, to keep the suite fast as it grows.
+PYTEST_ARGS ?= -n auto --dist loadscope --durations=10
 test: lint  ## every check: lint, layer contracts, types, then the whole test suite
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -253,7 +253,7 @@ def _wait_until_live(port: int, process: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_served_api_finishes_a_request_in_flight_on_sigterm_then_exits_0_having_closed_the_database(
-    workers: int, tmp_path: Path
+    workers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The request's body arrives only after SIGTERM: the server must wait for it and answer.
 
@@ -261,9 +261,12 @@ def test_a_served_api_finishes_a_request_in_flight_on_sigterm_then_exits_0_havin
     after exit shows the app's shutdown disposed of the pool (a process that just exits leaves it).
     """
     email, port = unique_email(), _free_port()
-    env = {**os.environ, "TASKBOARD_PORT": str(port), "TASKBOARD_ADMIN_PASSWORD": PASSWORD}
-    for command in (["db", "upgrade"], ["users", "create-admin", "--email", email]):
-        subprocess.run([BIN / "taskboard", *command], env=env, check=True, capture_output=True, timeout=60)
+    monkeypatch.setenv("TASKBOARD_PORT", str(port))
+    monkeypatch.setenv("TASKBOARD_ADMIN_PASSWORD", PASSWORD)
+    # Migrated and given its admin in process: only the server under test needs a process of its own.
+    assert run_cli("db", "upgrade") == 0
+    assert run_cli("users", "create-admin", "--email", email) == 0
+    env = dict(os.environ)
     log = tmp_path / "serve.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(

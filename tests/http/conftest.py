@@ -17,6 +17,9 @@ from domain.users import Actor, UserRole
 from tests.factories import UserCreateFactory
 
 PROBLEM_JSON = "application/problem+json"
+# An id no object has. Fixed rather than random where it names a parametrised case: every
+# pytest-xdist worker must collect the same test ids.
+NOBODY = UUID("9d3f6c1e-4b2a-4c8e-9f1d-000000000000")
 
 # The main flows run on both databases (or on every backend); the rest on SQLite only (the `api`
 # fixture's default). The app is built once per module and backend, so tests are grouped by backend.
