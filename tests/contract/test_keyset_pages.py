@@ -18,8 +18,9 @@ from domain.unit_of_work import UnitOfWork
 from domain.users import USER_SORT_FIELDS, User, UserFilters
 from tests.conftest import UnitOfWorkFactory
 from tests.contract.storage import store
-from tests.contract.task_world import NO_FILTERS, World, unique_project_key
+from tests.contract.task_world import NO_FILTERS, World
 from tests.factories import UserFactory
+from tests.factories_work import unique_project_key
 
 T = TypeVar("T")
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

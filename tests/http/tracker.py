@@ -5,8 +5,6 @@ project and memberships) is made through the application's use cases in the app'
 which is quicker than HTTP and proves nothing less: every route has HTTP tests of its own.
 """
 
-import secrets
-import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,15 +17,12 @@ from application.projects.create_project import CreateProject, CreateProjectComm
 from application.projects.set_member import SetMember, SetMemberCommand
 from domain.projects import MemberRole
 from domain.users import Actor, UserRole
+from tests.factories_work import unique_project_key
 from tests.http.conftest import Account, assert_problem, container_of, new_account
 
 PROJECTS = "/api/v1/projects"
 TASKS = "/api/v1/tasks"
 COMMENTS = "/api/v1/comments"
-
-
-def unique_project_key() -> str:
-    return "".join(secrets.choice(string.ascii_uppercase) for _ in range(8))
 
 
 def if_match(account: Account, version: int) -> dict[str, str]:
