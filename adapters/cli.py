@@ -137,6 +137,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # uvicorn re-raises the stop signal once it has shut down gracefully, so that the process dies
     # of it. It restores the handlers it found first, so with these no-op ones in place a requested
     # stop that went well exits 0 (a service manager reads death by a signal as a failure).
+    workers = args.workers or settings.workers
+    if workers > 1 and settings.redis_url is None:
+        logging.getLogger("taskboard").warning(
+            "rate limits are counted in each of the %d worker processes apart, so a client gets up to "
+            "%d times each limit; set TASKBOARD_REDIS_URL to share the counters",
+            workers,
+            workers,
+        )
     previous = {stop: signal.signal(stop, _stopped) for stop in _STOP_SIGNALS}
     try:
         uvicorn.run(
@@ -146,7 +154,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,
-            workers=args.workers or settings.workers,
+            workers=workers,
             # Named, not "auto": a missing uvloop or httptools fails at start instead of silently
             # falling back to asyncio's loop and h11, which serve far fewer requests.
             loop="uvloop",

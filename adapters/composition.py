@@ -12,6 +12,7 @@ from adapters.clock import UtcClock
 from adapters.health import MemoryReadinessProbe, ReadinessProbe
 from adapters.http.app import build_app
 from adapters.http.cursors import CursorCodec
+from adapters.http.rate_limits import RateLimits
 from adapters.persistence.caller import Caller
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
@@ -79,6 +80,10 @@ class ServicesProvider(Provider):
     @provide(scope=Scope.APP)
     def cursors(self, settings: Settings) -> CursorCodec:
         return CursorCodec(settings.secret_key)
+
+    @provide(scope=Scope.APP)
+    def rate_limits(self, settings: Settings) -> RateLimits:
+        return RateLimits(settings)
 
     @provide(scope=Scope.APP)
     def token_issuer(self, settings: Settings) -> TokenIssuer:

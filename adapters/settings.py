@@ -8,8 +8,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+import limits
+
 MIN_SECRET_KEY_LENGTH = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# A rate limit's value: the `limits` package's notation ("5 per 15 minutes", "20/minute"), or this.
+NO_LIMIT = "off"
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -38,6 +42,11 @@ class Settings:
     log_level: str = "INFO"
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
+    # Rate limits (None: not limited); shared by every worker through Redis when redis_url is set.
+    redis_url: str | None = field(default=None, repr=False)  # it may carry a password
+    sign_in_failures_per_account: str | None = "5 per 15 minutes"
+    sign_ins_per_address: str | None = "20 per minute"
+    writes_per_caller: str | None = "600 per minute"
 
     def __post_init__(self) -> None:
         if self.admin_email and not self.admin_password:
@@ -64,6 +73,14 @@ class Settings:
             log_level=_log_level(env, defaults.log_level),
             admin_email=env.get("TASKBOARD_ADMIN_EMAIL") or None,
             admin_password=env.get("TASKBOARD_ADMIN_PASSWORD") or None,
+            redis_url=env.get("TASKBOARD_REDIS_URL") or None,
+            sign_in_failures_per_account=_rate_limit(
+                env, "TASKBOARD_SIGN_IN_FAILURES_PER_ACCOUNT", defaults.sign_in_failures_per_account
+            ),
+            sign_ins_per_address=_rate_limit(
+                env, "TASKBOARD_SIGN_INS_PER_ADDRESS", defaults.sign_ins_per_address
+            ),
+            writes_per_caller=_rate_limit(env, "TASKBOARD_WRITES_PER_CALLER", defaults.writes_per_caller),
         )
 
 
@@ -122,6 +139,23 @@ def _log_level(env: Mapping[str, str], default: str) -> str:
     if level not in LOG_LEVELS:
         raise SettingsError(f"TASKBOARD_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.strip().lower() == NO_LIMIT:
+        return None
+    try:
+        allowed = limits.parse(raw).amount
+    except ValueError:
+        allowed = 0
+    if allowed < 1:
+        raise SettingsError(
+            f"{name} must read like '5 per 15 minutes' or '20/minute', or be {NO_LIMIT!r}; not {raw!r}"
+        )
+    return raw
 
 
 def _choice(env: Mapping[str, str], name: str, enum: type[E], default: E) -> E:

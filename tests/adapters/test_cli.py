@@ -188,6 +188,22 @@ def test_serve_runs_the_app_factory_with_uvloop_httptools_and_the_workers_asked_
     assert {stop: signal.getsignal(stop) for stop in handlers} == handlers  # put back as found
 
 
+def test_serve_warns_that_workers_count_rate_limits_apart_without_redis(
+    monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]], caplog: pytest.LogCaptureFixture
+) -> None:
+    assert main(["serve"]) == 0
+    assert "TASKBOARD_REDIS_URL" not in caplog.text  # one worker: one set of counters
+
+    assert main(["serve", "--workers", "2"]) == 0
+    assert "2 worker processes apart" in caplog.text
+    assert "set TASKBOARD_REDIS_URL" in caplog.text
+
+    caplog.clear()
+    monkeypatch.setenv("TASKBOARD_REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert main(["serve", "--workers", "2"]) == 0
+    assert "TASKBOARD_REDIS_URL" not in caplog.text
+
+
 def test_serve_takes_the_workers_from_the_environment_and_defaults_to_one(
     monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
 ) -> None:

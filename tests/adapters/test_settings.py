@@ -148,3 +148,44 @@ def test_the_secret_key_never_appears_in_the_settings_repr(key_file: Path, given
 
     assert settings.secret_key not in repr(settings)
     assert settings.secret_key not in str(settings)
+
+
+def test_rate_limits_default_to_the_documented_ones_counted_in_process(key_file: Path) -> None:
+    settings = Settings.from_environment({"TASKBOARD_SECRET_KEY_FILE": str(key_file)})
+
+    assert settings.redis_url is None
+    assert settings.sign_in_failures_per_account == "5 per 15 minutes"
+    assert settings.sign_ins_per_address == "20 per minute"
+    assert settings.writes_per_caller == "600 per minute"
+
+
+def test_rate_limits_and_redis_are_read_from_their_variables_and_off_lifts_a_limit() -> None:
+    settings = Settings.from_environment(
+        {
+            "TASKBOARD_SECRET_KEY": STRONG_KEY,
+            "TASKBOARD_REDIS_URL": "redis://:hunter2@cache.internal:6379/3",
+            "TASKBOARD_SIGN_IN_FAILURES_PER_ACCOUNT": "10 per hour",
+            "TASKBOARD_SIGN_INS_PER_ADDRESS": "Off",
+            "TASKBOARD_WRITES_PER_CALLER": "100/second",
+        }
+    )
+
+    assert settings.redis_url == "redis://:hunter2@cache.internal:6379/3"
+    assert "hunter2" not in repr(settings)
+    assert settings.sign_in_failures_per_account == "10 per hour"
+    assert settings.sign_ins_per_address is None
+    assert settings.writes_per_caller == "100/second"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "TASKBOARD_SIGN_IN_FAILURES_PER_ACCOUNT",
+        "TASKBOARD_SIGN_INS_PER_ADDRESS",
+        "TASKBOARD_WRITES_PER_CALLER",
+    ],
+)
+@pytest.mark.parametrize("value", ["5", "many per minute", "0 per minute", ""])
+def test_a_rate_limit_that_does_not_read_as_one_is_refused_by_name(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_environment({"TASKBOARD_SECRET_KEY": STRONG_KEY, name: value})
