@@ -291,6 +291,25 @@ COMMENTS = ExpectedTable(
 )
 
 
+IDEMPOTENCY_KEYS = ExpectedTable(
+    columns={
+        "caller_id": (UUID_TYPE, NOT_NULL),
+        "key": ("VARCHAR(255)", NOT_NULL),
+        "fingerprint": ("VARCHAR(64)", NOT_NULL),
+        "status_code": ("SMALLINT", NOT_NULL),
+        "headers": ("JSON", NOT_NULL),
+        "body": (Spelled(sqlite="BLOB", postgresql="BYTEA"), NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "expires_at": (TIMESTAMP, NOT_NULL),
+    },
+    primary_key=("caller_id", "key"),
+    foreign_keys={
+        "fk_idempotency_keys_caller_id_users": references("caller_id", "users(id)", on_delete="CASCADE"),
+    },
+    indexes={"ix_idempotency_keys_expires_at": index("expires_at")},
+)
+
+
 # Rows are written with plain columns typed after their values rather than with the models, whose
 # Enums would refuse an unknown status before the database could.
 Row = dict[str, Any]
@@ -310,6 +329,10 @@ def column_type(value: object) -> sa.types.TypeEngine[Any]:
         return sa.Integer()
     if isinstance(value, str):
         return sa.String()
+    if isinstance(value, bytes):
+        return sa.LargeBinary()
+    if isinstance(value, dict):
+        return sa.JSON()
     return sa.types.NullType()
 
 
@@ -588,6 +611,38 @@ async def task_ranks_keep_step_with_status_and_priority(db: Database) -> None:
         await insert(db, "tasks", unranked | {"status_rank": None})
 
 
+def idempotency_key_row(caller_id: UUID, key: str) -> Row:
+    now = datetime.now(UTC)
+    return {
+        "caller_id": caller_id,
+        "key": key,
+        "fingerprint": "0" * 64,
+        "status_code": 201,
+        "headers": {"content-type": "application/json"},
+        "body": b"{}",
+        "created_at": now,
+        "expires_at": now,
+    }
+
+
+async def idempotency_keys_keep_their_rules(db: Database) -> None:
+    caller, other = user_row(), user_row()
+    await insert(db, "users", caller)
+    await insert(db, "users", other)
+
+    # A key once per caller; another caller's key of the same name is their own.
+    await insert(db, "idempotency_keys", idempotency_key_row(caller["id"], "k-1"))
+    await insert(db, "idempotency_keys", idempotency_key_row(other["id"], "k-1"))
+    with refused("pk_idempotency_keys", sqlite_says=unique_failed("idempotency_keys", "caller_id", "key")):
+        await insert(db, "idempotency_keys", idempotency_key_row(caller["id"], "k-1"))
+    with refused("fk_idempotency_keys_caller_id_users", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(db, "idempotency_keys", idempotency_key_row(new_id(), "k-2"))
+    # The account's keys go with its row.
+    await delete(db, "users", id=caller["id"])
+    assert await count(db, "idempotency_keys", caller_id=caller["id"]) == 0
+    assert await count(db, "idempotency_keys", caller_id=other["id"]) == 1
+
+
 @dataclass(frozen=True, slots=True)
 class Revision:
     id: str
@@ -605,6 +660,7 @@ REVISIONS = (
     Revision("003", {"tags": TAGS, "tasks": TASKS, "task_tags": TASK_TAGS}, tasks_and_tags_keep_their_rules),
     Revision("004", {"comments": COMMENTS}, comments_keep_their_rules),
     Revision("005", {"tasks": TASKS_WITH_RANKS}, task_ranks_keep_step_with_status_and_priority),
+    Revision("006", {"idempotency_keys": IDEMPOTENCY_KEYS}, idempotency_keys_keep_their_rules),
 )
 HEAD = len(REVISIONS) - 1
 

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -27,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from adapters.persistence.idempotency import MAX_IDEMPOTENCY_KEY_LENGTH
 from domain.projects import MAX_PROJECT_NAME_LENGTH, MAX_TAG_NAME_LENGTH, MemberRole
 from domain.tasks import MAX_TITLE_LENGTH, Priority, TaskStatus, rank
 from domain.users import MAX_EMAIL_LENGTH, MAX_FULL_NAME_LENGTH, UserRole
@@ -313,3 +316,19 @@ class CommentModel(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     # Comments of a task, oldest first: the list's filter and order in one index.
     __table_args__ = (Index("ix_comments_task_id_created_at_id", "task_id", "created_at", "id"),)
+
+
+class IdempotencyKeyModel(Base):
+    """A POST's response under the Idempotency-Key its caller sent (adapters/persistence/idempotency.py)."""
+
+    __tablename__ = "idempotency_keys"
+
+    caller_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_IDEMPOTENCY_KEY_LENGTH), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # a SHA-256, in hex
+    status_code: Mapped[int] = mapped_column(SmallInteger)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    # Expired keys are deleted by their caller's next claim, or by whatever sweeps this index.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
