@@ -14,6 +14,7 @@ from adapters.http.app import build_app
 from adapters.http.cursors import CursorCodec
 from adapters.http.rate_limits import RateLimits
 from adapters.persistence.caller import Caller
+from adapters.persistence.idempotency import IdempotentRequest
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
@@ -77,6 +78,11 @@ class ServicesProvider(Provider):
         # Empty until the HTTP authentication verifies the request's token and fills it in.
         return Caller()
 
+    @provide(scope=Scope.REQUEST)
+    def idempotent_request(self) -> IdempotentRequest:
+        # Without a key until a POST handler that honours Idempotency-Key fills one in.
+        return IdempotentRequest()
+
     @provide(scope=Scope.APP)
     def cursors(self, settings: Settings) -> CursorCodec:
         return CursorCodec(settings.secret_key)
@@ -119,8 +125,8 @@ class SqlAlchemyProvider(Provider):
             yield session
 
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, session: AsyncSession, caller: Caller) -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(session, caller)
+    def unit_of_work(self, session: AsyncSession, caller: Caller, once: IdempotentRequest) -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(session, caller, once)
 
 
 class MemoryProvider(Provider):
@@ -133,8 +139,8 @@ class MemoryProvider(Provider):
         return MemoryReadinessProbe()
 
     @provide(scope=Scope.REQUEST)
-    def unit_of_work(self, store: MemoryStore, caller: Caller) -> UnitOfWork:
-        return InMemoryUnitOfWork(store, caller)
+    def unit_of_work(self, store: MemoryStore, caller: Caller, once: IdempotentRequest) -> UnitOfWork:
+        return InMemoryUnitOfWork(store, caller, once)
 
 
 class UseCasesProvider(Provider):

@@ -8,6 +8,7 @@ from litestar.params import FromPath
 
 from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
+from adapters.http.idempotency import IdempotencyKey, idempotent
 from adapters.http.paging import LINK_HEADER, Cursor, Pager
 from adapters.http.params import ETAG_HEADER, AuthedRequest, IfMatch, Limit, Offset
 from adapters.http.problems import problem_responses
@@ -52,14 +53,16 @@ class CommentController(Controller):
         "/tasks/{task_id:uuid}/comments",
         summary="Comment on a task (managers and contributors)",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(400, 401, 403, 404, 413, 422),
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
     )
+    @idempotent
     async def add_comment(
         self,
         request: AuthedRequest,
         task_id: FromPath[UUID],
         data: ClosedJSONBody[CommentCreate],
         add: FromDishka[AddComment],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[CommentRead]:
         view = await add.execute(AddCommentCommand(actor=request.user, task_id=task_id, body=data.body))
         return Response(

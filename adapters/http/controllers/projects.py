@@ -7,6 +7,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
+from adapters.http.idempotency import IdempotencyKey, idempotent
 from adapters.http.paging import LINK_HEADER, Cursor, Pager
 from adapters.http.params import (
     ETAG_HEADER,
@@ -63,8 +64,13 @@ class ProjectController(Controller):
         response_headers=ETAG_HEADER,
         responses=problem_responses(400, 401, 409, 413, 422),
     )
+    @idempotent
     async def create_project(
-        self, request: AuthedRequest, data: ClosedJSONBody[ProjectCreate], create: FromDishka[CreateProject]
+        self,
+        request: AuthedRequest,
+        data: ClosedJSONBody[ProjectCreate],
+        create: FromDishka[CreateProject],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[ProjectRead]:
         project = await create.execute(
             CreateProjectCommand(
@@ -175,10 +181,15 @@ class ProjectController(Controller):
         status_code=200,
         summary="Undo a soft delete, bringing its tasks, tags and comments back (managers)",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(400, 401, 403, 404, 409),
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
+    @idempotent
     async def restore_project(
-        self, request: AuthedRequest, project_id: FromPath[UUID], restore: FromDishka[RestoreProject]
+        self,
+        request: AuthedRequest,
+        project_id: FromPath[UUID],
+        restore: FromDishka[RestoreProject],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[ProjectRead]:
         project = await restore.execute(RestoreProjectCommand(actor=request.user, project_id=project_id))
         return _with_etag(project)
@@ -244,17 +255,19 @@ class ProjectController(Controller):
         summary="Create a tag (managers and contributors)",
         responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
     )
+    @idempotent
     async def create_tag(
         self,
         request: AuthedRequest,
         project_id: FromPath[UUID],
         data: ClosedJSONBody[TagCreate],
         create_tag: FromDishka[CreateTag],
-    ) -> TagRead:
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[TagRead]:
         tag = await create_tag.execute(
             CreateTagCommand(actor=request.user, project_id=project_id, name=data.name, color=data.color)
         )
-        return TagRead.from_tag(tag)
+        return Response(TagRead.from_tag(tag), status_code=201)
 
     @patch(
         "/{project_id:uuid}/tags/{tag_id:uuid}",

@@ -9,6 +9,7 @@ from msgspec import UnsetType
 
 from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
+from adapters.http.idempotency import IdempotencyKey, idempotent
 from adapters.http.paging import LINK_HEADER, Cursor, Pager
 from adapters.http.params import (
     ETAG_HEADER,
@@ -55,10 +56,15 @@ class TaskController(Controller):
         "/",
         summary="Create a task in a project (managers and contributors)",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(400, 401, 403, 404, 413, 422),
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
     )
+    @idempotent
     async def create_task(
-        self, request: AuthedRequest, data: ClosedJSONBody[TaskCreate], create: FromDishka[CreateTask]
+        self,
+        request: AuthedRequest,
+        data: ClosedJSONBody[TaskCreate],
+        create: FromDishka[CreateTask],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[TaskRead]:
         summary = await create.execute(
             CreateTaskCommand(
@@ -210,10 +216,15 @@ class TaskController(Controller):
         status_code=200,
         summary="Undo a soft delete (managers)",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(400, 401, 403, 404, 409),
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
+    @idempotent
     async def restore_task(
-        self, request: AuthedRequest, task_id: FromPath[UUID], restore: FromDishka[RestoreTask]
+        self,
+        request: AuthedRequest,
+        task_id: FromPath[UUID],
+        restore: FromDishka[RestoreTask],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[TaskRead]:
         summary = await restore.execute(RestoreTaskCommand(actor=request.user, task_id=task_id))
         return _with_etag(summary)

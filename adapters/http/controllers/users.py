@@ -7,6 +7,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
+from adapters.http.idempotency import IdempotencyKey, idempotent
 from adapters.http.paging import LINK_HEADER, Cursor, Pager
 from adapters.http.params import (
     ETAG_HEADER,
@@ -54,11 +55,13 @@ class UserController(Controller):
         response_headers=ETAG_HEADER,
         responses=problem_responses(400, 401, 403, 409, 413, 422),
     )
+    @idempotent
     async def register(
         self,
         request: AuthedRequest,
         data: ClosedJSONBody[UserCreate],
         register_user: FromDishka[RegisterUser],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[UserRead]:
         user = await register_user.execute(
             RegisterUserCommand(
@@ -188,10 +191,15 @@ class UserController(Controller):
         status_code=200,
         summary="Undo a soft delete (administrators)",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(400, 401, 403, 404, 409),
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
     )
+    @idempotent
     async def restore_user(
-        self, request: AuthedRequest, user_id: FromPath[UUID], restore_user: FromDishka[RestoreUser]
+        self,
+        request: AuthedRequest,
+        user_id: FromPath[UUID],
+        restore_user: FromDishka[RestoreUser],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[UserRead]:
         user = await restore_user.execute(RestoreUserCommand(actor=request.user, user_id=user_id))
         return _with_etag(user)

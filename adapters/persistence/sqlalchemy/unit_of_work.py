@@ -7,9 +7,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from adapters.persistence.caller import Caller, confirm_caller
+from adapters.persistence.idempotency import IdempotentRequest, StoredResponse
 from adapters.persistence.sqlalchemy.comments import SqlAlchemyCommentRepository
 from adapters.persistence.sqlalchemy.engine import transaction_options
 from adapters.persistence.sqlalchemy.errors import to_domain_error, to_read_only_violation
+from adapters.persistence.sqlalchemy.idempotency import claim_key, record_response
 from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
 from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
 from adapters.persistence.sqlalchemy.tasks import SqlAlchemyTaskRepository
@@ -34,11 +36,19 @@ class SqlAlchemyUnitOfWork:
     opened for a signed-in caller: when it finds the connection dead, the transaction is rolled
     back (the pool drops the connection) and begun once more on a fresh one. Nothing had been
     read or written yet.
+
+    A request sent with an Idempotency-Key: the writing transaction claims the key after the caller
+    check, and leaving the block hands the open transaction to the request, which commits it with
+    the response recorded (adapters/persistence/idempotency.py).
     """
 
-    def __init__(self, session: AsyncSession, caller: Caller | None = None) -> None:
+    def __init__(
+        self, session: AsyncSession, caller: Caller | None = None, once: IdempotentRequest | None = None
+    ) -> None:
         self._session = session
         self._caller = caller
+        self._once = once
+        self._claimed = False
         self._transaction: AsyncSessionTransaction | None = None
         self.users: UserRepository = SqlAlchemyUserRepository(session)
         self.projects: ProjectRepository = SqlAlchemyProjectRepository(session)
@@ -77,6 +87,9 @@ class SqlAlchemyUnitOfWork:
                 # Checks the connection out with the transaction's mode set; no round trip yet.
                 await self._session.connection(execution_options=options)
                 await confirm_caller(self.users, self._caller)
+                if not read_only and self._once is not None and self._once.to_claim:
+                    await claim_key(self._session, self._once)
+                    self._claimed = True
             except DBAPIError as error:
                 await self._abandon(transaction)
                 if attempt == 2 or not error.connection_invalidated:
@@ -93,6 +106,10 @@ class SqlAlchemyUnitOfWork:
         self._session.expunge_all()
 
     async def _end(self, exc: BaseException | None) -> None:
+        claimed, self._claimed = self._claimed, False
+        if exc is None and claimed:
+            await self._hold()
+            return
         assert self._transaction is not None, "unit of work exited without being entered"
         transaction, self._transaction = self._transaction, None
         try:
@@ -112,6 +129,33 @@ class SqlAlchemyUnitOfWork:
             self._session.expunge_all()
         if exc is not None and (translated := _translated(exc)) is not None:
             raise translated from exc
+
+    async def _hold(self) -> None:
+        """Leave the transaction open for the request to commit with its response."""
+        assert self._once is not None
+        try:
+            # What the commit would refuse is refused now, while the use case can still report it.
+            await self._session.flush()
+        except Exception as error:
+            await self._end(error)
+            raise
+        self._once.hold(self._settle)
+
+    async def _settle(self, response: StoredResponse | None) -> None:
+        assert self._once is not None
+        if response is None:
+            await self._end(_NOT_ANSWERED)
+            return
+        try:
+            await record_response(self._session, self._once, response)
+        except Exception as error:
+            await self._end(error)
+            raise
+        await self._end(None)
+
+
+# What a held transaction ends with when the request gave no response to record: a rollback.
+_NOT_ANSWERED = RuntimeError("the request ended without a response to record")
 
 
 def _translated(error: BaseException) -> Exception | None:

@@ -1,0 +1,114 @@
+"""Idempotency-Key on the POST routes: a repeat gets the first answer instead of a second change.
+
+`@idempotent`, under a route decorator, on a handler that takes `request` and `idempotency_key:
+IdempotencyKey`. With a key, the request's writing unit of work claims it and stays open when the
+use case is done (adapters/persistence/idempotency.py); the handler's response is rendered here, to
+the bytes that will be sent, and committed with the change. A repeat with the same key, caller and
+body is answered with those bytes, status and headers, plus `Idempotent-Replayed: true`.
+
+The stored body is the one that was sent, not a new rendering of the object as it is now: a client
+that retries after a lost answer learns what its request did, even if the object changed since.
+"""
+
+import functools
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, ParamSpec
+
+from litestar import MediaType, Request, Response
+from litestar.params import HeaderParameter
+from litestar.serialization import get_serializer
+from litestar.utils.helpers import get_enum_string_value
+
+from adapters.persistence.idempotency import (
+    IDEMPOTENCY_KEY_HEADER,
+    MAX_IDEMPOTENCY_KEY_LENGTH,
+    IdempotentRequest,
+    Replay,
+    StoredResponse,
+    fingerprint,
+)
+from application.ports import Clock
+from domain.errors import ValidationFailed
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Checked below rather than by Litestar, whose refusal would name the argument, not the header.
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_KEY_HEADER,
+        description=(
+            f"1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters (a UUID does well). Sent again "
+            "with the same body within 24 hours, it gets the first answer instead of a second change; "
+            "with another body it is refused (422), and so is a repeat while the first still runs (409)"
+        ),
+    ),
+]
+_VISIBLE_ASCII = re.compile(rf"[\x21-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}")
+P = ParamSpec("P")
+
+
+def idempotent(handler: Callable[P, Awaitable[Response[Any]]]) -> Callable[P, Awaitable[Response[Any]]]:
+    parameters = inspect.signature(handler).parameters
+    assert {"request", "idempotency_key"} <= parameters.keys(), f"{handler.__name__} takes neither"
+
+    @functools.wraps(handler)
+    async def run_once(*args: P.args, **kwargs: P.kwargs) -> Response[Any]:
+        key = kwargs["idempotency_key"]
+        if key is None:
+            return await handler(*args, **kwargs)
+        request = kwargs["request"]
+        assert isinstance(request, Request)
+        if not isinstance(key, str) or not _VISIBLE_ASCII.fullmatch(key):
+            raise ValidationFailed(
+                f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters",
+                field=IDEMPOTENCY_KEY_HEADER,
+            )
+        once = await _claim_for(request, key)
+        try:
+            response = await handler(*args, **kwargs)
+            stored = _stored(response)
+        except Replay as replay:
+            return _replayed(replay.response)
+        except BaseException:
+            await once.settle(None)
+            raise
+        await once.settle(stored)
+        return _sent(stored)
+
+    return run_once
+
+
+async def _claim_for(request: Request[Any, Any, Any], key: str) -> IdempotentRequest:
+    container = request.state.dishka_container
+    once: IdempotentRequest = await container.get(IdempotentRequest)
+    clock: Clock = await container.get(Clock)
+    once.key = key
+    once.caller_id = request.user.id
+    once.fingerprint = fingerprint(request.method, request.url.path, await request.body())
+    once.received_at = clock.now()
+    return once
+
+
+def _stored(response: Response[Any]) -> StoredResponse:
+    assert response.status_code is not None, "an idempotent handler sets its response's status"
+    media_type = get_enum_string_value(response.media_type or MediaType.JSON)
+    body = response.render(response.content, media_type, get_serializer(response.response_type_encoders))
+    return StoredResponse(
+        status=response.status_code,
+        headers={**response.headers, "content-type": media_type},
+        body=body,
+    )
+
+
+def _sent(stored: StoredResponse) -> Response[bytes]:
+    headers = dict(stored.headers)
+    media_type = headers.pop("content-type")
+    return Response(stored.body, status_code=stored.status, headers=headers, media_type=media_type)
+
+
+def _replayed(stored: StoredResponse) -> Response[bytes]:
+    response = _sent(stored)
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
