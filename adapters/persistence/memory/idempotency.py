@@ -17,9 +17,13 @@ def claim_key(store: MemoryStore, request: IdempotentRequest) -> None:
     """Inside a writing unit of work, which holds the store's one writer lock: no other claim runs."""
     caller_id, _ = request.identity()
     # The caller's expired keys go first, this one among them, so that it can be used afresh.
-    for record in store.rows(TABLE):
-        if record.caller_id == caller_id and record.expires_at <= request.now():
-            store.delete(TABLE, _row_id(record.caller_id, record.key))
+    expired = [
+        _row_id(record.caller_id, record.key)
+        for record in store.rows(TABLE)
+        if record.caller_id == caller_id and record.expires_at <= request.now()
+    ]
+    for row_id in expired:
+        store.delete(TABLE, row_id)
     check_earlier_use(store.get(TABLE, _row_id(*request.identity())), request)
 
 
