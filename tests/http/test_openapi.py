@@ -297,3 +297,20 @@ def test_lists_document_cursor_paging(document: dict[str, Any], name: str) -> No
         kinds = {option.get("type") for option in page["properties"][nullable]["oneOf"]}
         assert "null" in kinds, nullable
     assert "400" in operation["responses"]
+
+
+def test_every_post_that_changes_data_documents_idempotency_key_and_its_refusals(
+    document: dict[str, Any],
+) -> None:
+    posts = {name: op for name, op in operations(document).items() if name.startswith("POST ")}
+    for name, op in posts.items():
+        headers = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
+        if (
+            name == "POST /api/v1/auth/token"
+        ):  # a sign-in has nothing to repeat, and its token no place to be kept
+            assert "Idempotency-Key" not in headers
+            assert "429" in op["responses"]
+            continue
+        assert "Idempotency-Key" in headers, name
+        assert {"409", "422"} <= op["responses"].keys(), name
+    assert len(posts) == 9
