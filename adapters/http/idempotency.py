@@ -51,7 +51,9 @@ P = ParamSpec("P")
 
 def idempotent(handler: Callable[P, Awaitable[Response[Any]]]) -> Callable[P, Awaitable[Response[Any]]]:
     parameters = inspect.signature(handler).parameters
-    assert {"request", "idempotency_key"} <= parameters.keys(), f"{handler.__name__} takes neither"
+    assert {"request", "idempotency_key"} <= parameters.keys(), (
+        f"{handler.__name__} must take `request` and `idempotency_key: IdempotencyKey`"
+    )
 
     @functools.wraps(handler)
     async def run_once(*args: P.args, **kwargs: P.kwargs) -> Response[Any]:
@@ -65,7 +67,7 @@ def idempotent(handler: Callable[P, Awaitable[Response[Any]]]) -> Callable[P, Aw
                 f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters",
                 field=IDEMPOTENCY_KEY_HEADER,
             )
-        once = await _claim_for(request, key)
+        once = await _keyed(request, key)
         try:
             response = await handler(*args, **kwargs)
             stored = _stored(response)
@@ -80,7 +82,8 @@ def idempotent(handler: Callable[P, Awaitable[Response[Any]]]) -> Callable[P, Aw
     return run_once
 
 
-async def _claim_for(request: Request[Any, Any, Any], key: str) -> IdempotentRequest:
+async def _keyed(request: Request[Any, Any, Any], key: str) -> IdempotentRequest:
+    """The request's IdempotentRequest, which its unit of work will claim, filled in."""
     container = request.state.dishka_container
     once: IdempotentRequest = await container.get(IdempotentRequest)
     clock: Clock = await container.get(Clock)
