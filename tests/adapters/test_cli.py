@@ -238,16 +238,16 @@ def _free_port() -> int:
         return port
 
 
-def _wait_until_live(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+def _wait_until_live(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=5) as response:
                 assert response.status == 200
                 return
-        except OSError:
+        except OSError as error:
             if time.monotonic() > deadline or process.poll() is not None:
-                raise
+                raise AssertionError(f"the server did not come up ({error}):\n{log.read_text()}") from error
             time.sleep(0.2)
 
 
@@ -273,7 +273,7 @@ def test_a_served_api_finishes_a_request_in_flight_on_sigterm_then_exits_0_havin
             [BIN / "taskboard", "serve", "--workers", str(workers)], env=env, stderr=log_file
         )
     try:
-        _wait_until_live(port, process)
+        _wait_until_live(port, process, log)
         body = json.dumps({"email": email, "password": PASSWORD}).encode()
         with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
             client.sendall(
