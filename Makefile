@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Precompiled bytecode: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install run test lint format check-imports typecheck unit bench clean
+.PHONY: install run test suite lint style format typecheck unit bench clean
 
 install: $(VENV)/.synced
 
@@ -31,13 +31,22 @@ run: install  ## serve the API on the embedded SQLite database (migrated first)
 # The suite runs on one worker per core (pytest-xdist); each module stays on one worker, so its app is
 # built once. The ten slowest tests are printed, to keep the suite fast as it grows.
 PYTEST_ARGS ?= -n auto --dist loadscope --durations=10
-test: lint  ## every check: lint, layer contracts, types, then the whole test suite
+# mypy and the suite run side by side (the suite waits on its databases part of the time); either
+# failing fails the target, and each one's output is printed whole when it ends.
+test: style  ## every check: lint, layer contracts, types, and the whole test suite
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target typecheck suite
+
+suite: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: style typecheck  ## ruff, ruff format --check, import-linter, mypy --strict
+
+style: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+typecheck: install
 	$(BIN)/mypy
 
 unit: install  ## the use-case tests alone: no database, a few seconds
