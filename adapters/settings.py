@@ -1,6 +1,7 @@
 """Every setting comes from a TASKBOARD_* environment variable; this is the only place that reads them."""
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ class Settings:
     log_level: str = "INFO"
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
+    # Browser origins allowed to call the API (CORS); none means no CORS headers at all.
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.admin_email and not self.admin_password:
@@ -64,6 +67,7 @@ class Settings:
             log_level=_log_level(env, defaults.log_level),
             admin_email=env.get("TASKBOARD_ADMIN_EMAIL") or None,
             admin_password=env.get("TASKBOARD_ADMIN_PASSWORD") or None,
+            cors_origins=_origins(env),
         )
 
 
@@ -122,6 +126,20 @@ def _log_level(env: Mapping[str, str], default: str) -> str:
     if level not in LOG_LEVELS:
         raise SettingsError(f"TASKBOARD_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Comma-separated origins as browsers send them (`https://app.example.com`, no path), or `*`."""
+    origins = tuple(part.strip() for part in env.get("TASKBOARD_CORS_ORIGINS", "").split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"TASKBOARD_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example.com"
+            )
+    return origins
 
 
 def _choice(env: Mapping[str, str], name: str, enum: type[E], default: E) -> E:

@@ -148,3 +148,19 @@ def test_the_secret_key_never_appears_in_the_settings_repr(key_file: Path, given
 
     assert settings.secret_key not in repr(settings)
     assert settings.secret_key not in str(settings)
+
+
+def test_cors_origins_are_read_as_a_comma_separated_list() -> None:
+    env = {"TASKBOARD_CORS_ORIGINS": "https://board.example.com, http://localhost:5173,"}
+
+    assert Settings.from_environment(env).cors_origins == (
+        "https://board.example.com",
+        "http://localhost:5173",
+    )
+    assert Settings.from_environment({}).cors_origins == ()
+
+
+@pytest.mark.parametrize("origin", ["board.example.com", "https://board.example.com/", "ftp://files"])
+def test_a_cors_origin_that_browsers_would_never_send_is_refused(origin: str) -> None:
+    with pytest.raises(SettingsError, match="TASKBOARD_CORS_ORIGINS"):
+        Settings.from_environment({"TASKBOARD_CORS_ORIGINS": origin})
