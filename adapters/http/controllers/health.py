@@ -17,7 +17,7 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get("/live", summary="The process is up", responses=problem_responses(), security=[{}])
+    @get("/live", summary="The process is up", responses=problem_responses(needs_store=False), security=[{}])
     async def live(self) -> HealthStatus:
         return HealthStatus(status="ok")
 
