@@ -171,7 +171,7 @@ def problem_responses(*statuses: int, needs_store: bool = True) -> dict[int, Res
     }
 
 
-_DESCRIPTIONS = {
+_DESCRIPTIONS: dict[int, str] = {
     HTTPStatus.SERVICE_UNAVAILABLE: (
         "Service Unavailable: the database is down, overloaded or too slow for now; nothing was "
         "changed. Send the request again after the seconds in the Retry-After header."
