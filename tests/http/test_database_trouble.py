@@ -31,8 +31,9 @@ from tests.conftest import (
     start_app,
     stop_app,
 )
+from tests.factories_work import unique_project_key
 from tests.http.conftest import assert_problem, new_account
-from tests.http.tracker import PROJECTS, TASKS, create_project, unique_project_key
+from tests.http.tracker import PROJECTS, TASKS, create_project
 
 
 @dataclasses.dataclass(frozen=True)
