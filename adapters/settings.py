@@ -36,6 +36,7 @@ class Settings:
     token_issuer: str = "taskboard"  # noqa: S105 (a name, not a secret)
     token_audience: str = "taskboard-api"  # noqa: S105
     max_body_bytes: int = 64 * 1024
+    statement_timeout_ms: int = 5000
     log_level: str = "INFO"
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
@@ -64,6 +65,9 @@ class Settings:
             token_issuer=env.get("TASKBOARD_TOKEN_ISSUER", defaults.token_issuer),
             token_audience=env.get("TASKBOARD_TOKEN_AUDIENCE", defaults.token_audience),
             max_body_bytes=_integer(env, "TASKBOARD_MAX_BODY_BYTES", defaults.max_body_bytes, minimum=1024),
+            statement_timeout_ms=_integer(
+                env, "TASKBOARD_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms, minimum=1
+            ),
             log_level=_log_level(env, defaults.log_level),
             admin_email=env.get("TASKBOARD_ADMIN_EMAIL") or None,
             admin_password=env.get("TASKBOARD_ADMIN_PASSWORD") or None,

@@ -26,6 +26,7 @@ def test_defaults_serve_a_local_sqlite_database_in_development(key_file: Path) -
     assert settings.token_issuer == "taskboard"
     assert settings.token_audience == "taskboard-api"
     assert settings.max_body_bytes == 64 * 1024
+    assert settings.statement_timeout_ms == 5000
     assert settings.log_level == "INFO"
 
 
@@ -41,6 +42,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
             "TASKBOARD_TOKEN_ISSUER": "https://auth.example.com",
             "TASKBOARD_TOKEN_AUDIENCE": "example-api",
             "TASKBOARD_MAX_BODY_BYTES": "2048",
+            "TASKBOARD_STATEMENT_TIMEOUT_MS": "1500",
             "TASKBOARD_LOG_LEVEL": "debug",
         }
     )
@@ -55,12 +57,19 @@ def test_every_setting_is_read_from_its_variable() -> None:
         token_issuer="https://auth.example.com",
         token_audience="example-api",
         max_body_bytes=2048,
+        statement_timeout_ms=1500,
         log_level="DEBUG",
     )
 
 
 @pytest.mark.parametrize(
-    "name", ["TASKBOARD_PORT", "TASKBOARD_TOKEN_LIFETIME_SECONDS", "TASKBOARD_MAX_BODY_BYTES"]
+    "name",
+    [
+        "TASKBOARD_PORT",
+        "TASKBOARD_TOKEN_LIFETIME_SECONDS",
+        "TASKBOARD_MAX_BODY_BYTES",
+        "TASKBOARD_STATEMENT_TIMEOUT_MS",
+    ],
 )
 @pytest.mark.parametrize("value", ["eight", "", "3.5"])
 def test_a_setting_that_is_not_a_whole_number_is_refused_by_name(name: str, value: str) -> None:
@@ -75,6 +84,7 @@ def test_a_setting_that_is_not_a_whole_number_is_refused_by_name(name: str, valu
         ("TASKBOARD_PORT", "65536"),
         ("TASKBOARD_TOKEN_LIFETIME_SECONDS", "59"),
         ("TASKBOARD_MAX_BODY_BYTES", "1023"),
+        ("TASKBOARD_STATEMENT_TIMEOUT_MS", "0"),
     ],
 )
 def test_a_number_out_of_range_is_refused_by_name(name: str, value: str) -> None:
