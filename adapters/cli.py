@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--full-name", default="Administrator")
     admin.set_defaults(handler=_create_admin)
 
+    commands.add_parser(
+        "config", help="print the effective settings (TASKBOARD_* variables), secrets masked"
+    ).set_defaults(handler=_config)
+
     seed = commands.add_parser(
         "seed",
         help="fill a SQL database with demo users, projects, tasks and comments",
@@ -107,6 +111,13 @@ Rerunning is safe: existing seeded users (by email) and live projects (by key) a
 are and only missing ones are created; tasks are topped up until the seeded projects hold --tasks
 (soft-deleted ones included), continuing each project's numbering. Nothing is changed or removed.
 """
+
+
+def _config(settings: Settings, _args: argparse.Namespace) -> int:
+    # Reaching here means every setting is valid: an invalid one already exited 2 with its name.
+    for variable, value in settings.described():
+        print(f"{variable}={value}")
+    return 0
 
 
 def _count(raw: str) -> int:

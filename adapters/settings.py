@@ -4,7 +4,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -12,6 +12,19 @@ from typing import TypeVar
 MIN_SECRET_KEY_LENGTH = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 E = TypeVar("E", bound=StrEnum)
+
+
+# Each setting is read from TASKBOARD_<NAME>, but for these.
+_VARIABLES = {"environment": "TASKBOARD_ENV"}
+
+
+def _masked_url(url: str) -> str:
+    scheme, separator, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{separator}{user}:********@{host}"
 
 
 class SettingsError(Exception):
@@ -46,6 +59,23 @@ class Settings:
     def __post_init__(self) -> None:
         if self.admin_email and not self.admin_password:
             raise SettingsError("TASKBOARD_ADMIN_EMAIL needs TASKBOARD_ADMIN_PASSWORD")
+
+    def described(self) -> list[tuple[str, str]]:
+        """Every setting as its variable and effective value, for `taskboard config`: secrets (the
+        fields kept out of repr) masked, and so is a password in the database URL."""
+        lines = []
+        for setting in fields(self):
+            value = getattr(self, setting.name)
+            if not setting.repr:
+                shown = "" if value is None else "********"
+            elif setting.name == "database_url":
+                shown = _masked_url(value)
+            elif isinstance(value, tuple):
+                shown = ",".join(value)
+            else:
+                shown = "" if value is None else str(value)
+            lines.append((_VARIABLES.get(setting.name, f"TASKBOARD_{setting.name.upper()}"), shown))
+        return lines
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> "Settings":

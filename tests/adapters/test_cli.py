@@ -299,3 +299,38 @@ def test_a_served_api_finishes_a_request_in_flight_on_sigterm_then_exits_0_havin
     printed = log.read_text()
     assert printed.count("Application shutdown complete") == workers, printed
     assert not (tmp_path / "var" / "taskboard.db-wal").exists()
+
+
+def test_config_prints_every_setting_with_its_secrets_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_DATABASE_URL", "postgresql+asyncpg://app:s3cret-pw@db.internal/taskboard")
+    monkeypatch.setenv("TASKBOARD_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("TASKBOARD_PORT", "9090")
+
+    assert run_cli("config") == 0
+
+    printed = capsys.readouterr().out
+    values = dict(line.split("=", 1) for line in printed.splitlines())
+    assert values["TASKBOARD_DATABASE_URL"] == "postgresql+asyncpg://app:********@db.internal/taskboard"
+    assert values["TASKBOARD_SECRET_KEY"] == "********"
+    assert values["TASKBOARD_PORT"] == "9090"
+    assert "s3cret-pw" not in printed
+    assert "k" * 40 not in printed
+
+
+def test_config_refuses_an_invalid_setting_by_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_WORKERS", "many")
+
+    assert run_cli("config") == 2
+    assert "TASKBOARD_WORKERS" in capsys.readouterr().err
+
+
+def test_the_readme_documents_every_setting_the_service_reads() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+    undocumented = [name for name, _ in Settings().described() if f"| `{name}` |" not in readme]
+
+    assert undocumented == []
