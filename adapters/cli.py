@@ -139,6 +139,7 @@ def _positive(raw: str) -> int:
 
 # How long a stopping server lets in-flight requests finish before it cancels them.
 GRACEFUL_SHUTDOWN_SECONDS = 30
+WORKER_HEALTHCHECK_SECONDS = 30
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -165,6 +166,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             # On SIGTERM or SIGINT uvicorn stops accepting, lets in-flight requests finish (at most
             # this long), then runs the app's shutdown: the container closes and disposes the pool.
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            # With several workers the supervisor restarts a worker that does not answer its ping in
+            # time; a worker still importing on a busy machine is not dead (uvicorn's 5 s killed them).
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             log_level=settings.log_level.lower(),
         )
     finally:

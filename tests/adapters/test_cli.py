@@ -185,6 +185,7 @@ def test_serve_runs_the_app_factory_with_uvloop_httptools_and_the_workers_asked_
     assert (run["loop"], run["http"]) == ("uvloop", "httptools")
     assert (run["workers"], run["host"], run["port"]) == (3, "127.0.0.1", 8123)
     assert run["timeout_graceful_shutdown"] > 0
+    assert run["timeout_worker_healthcheck"] >= 30
     assert {stop: signal.getsignal(stop) for stop in handlers} == handlers  # put back as found
 
 
