@@ -1,5 +1,6 @@
 """The README's curl session, run as written against a real server process."""
 
+import asyncio
 import json
 import os
 import re
@@ -9,10 +10,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from adapters.persistence.sqlalchemy import migrations
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -54,7 +58,10 @@ def server(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         "TASKBOARD_PORT": str(port),
         "TASKBOARD_LOG_LEVEL": "WARNING",
     }
-    subprocess.run([BIN / "taskboard", "db", "upgrade"], env=env, check=True, capture_output=True)
+    # Migrated in process (in a thread: asyncio.run needs one without a running loop); only the
+    # server under test gets a process of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, migrations.upgrade(env["TASKBOARD_DATABASE_URL"])).result()
     process = subprocess.Popen([BIN / "taskboard", "serve"], env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30
