@@ -74,7 +74,9 @@ def _pooler_connect_args(pooler: DatabasePooler) -> dict[str, Any]:
     name may not exist on the next one ("prepared statement ... does not exist"), and the driver's
     numbered names collide with another client's ("already exists"). Behind it: no caches (neither
     asyncpg's nor SQLAlchemy's), and a name nobody else uses for the statements SQLAlchemy prepares
-    itself, which run within one transaction and so on one server connection.
+    itself, which run within one transaction and so on one server connection. asyncpg closes each
+    only at its next statement, maybe on another server connection, so PgBouncer must clear what is
+    left (`server_reset_query = DEALLOCATE ALL`, README "Behind PgBouncer").
     """
     if pooler is DatabasePooler.PGBOUNCER:
         return {
