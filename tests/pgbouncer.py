@@ -23,8 +23,8 @@ OS_USER = "postgres"
 # transactions of one client connection then run on different server connections, as in production.
 SERVER_CONNECTIONS = 4
 
-# Startup parameters PgBouncer does not pass on are refused unless listed here; the service may
-# send statement_timeout (asyncpg's server_settings), which is then not applied: set it on the role.
+# No ignore_startup_parameters: PgBouncer refuses a client that sends a startup parameter it does not
+# know, so these tests also show that the service sends none behind it (no statement_timeout).
 CONFIGURATION = """
 [databases]
 * = host={host} port={port}
@@ -38,7 +38,6 @@ auth_file = {folder}/users.txt
 pool_mode = transaction
 default_pool_size = {server_connections}
 max_client_conn = 500
-ignore_startup_parameters = extra_float_digits, statement_timeout, options
 logfile = {folder}/pgbouncer.log
 pidfile = {folder}/pgbouncer.pid
 server_reset_query = DEALLOCATE ALL
