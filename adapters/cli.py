@@ -139,7 +139,10 @@ def _positive(raw: str) -> int:
 
 # How long a stopping server lets in-flight requests finish before it cancels them.
 GRACEFUL_SHUTDOWN_SECONDS = 30
-WORKER_HEALTHCHECK_SECONDS = 30
+# How long uvicorn waits for a worker to answer its health check before killing it as hung. Its
+# default, 5 s, is shorter than a worker's start on a busy machine (importing the app alone took
+# 8 s at a load of 9 on two cores): every worker was killed before it could serve.
+WORKER_HEALTHCHECK_SECONDS = 60
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -166,8 +169,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             # On SIGTERM or SIGINT uvicorn stops accepting, lets in-flight requests finish (at most
             # this long), then runs the app's shutdown: the container closes and disposes the pool.
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-            # With several workers the supervisor restarts a worker that does not answer its ping in
-            # time; a worker still importing on a busy machine is not dead (uvicorn's 5 s killed them).
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             log_level=settings.log_level.lower(),
         )

@@ -99,7 +99,11 @@ class SqlAlchemyProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
-        engine = create_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
+        engine = create_engine(
+            settings.database_url,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            pooler=settings.database_pooler,
+        )
         yield engine
         await engine.dispose()
 

@@ -37,6 +37,13 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class DatabasePooler(StrEnum):
+    """What sits between the service and PostgreSQL: nothing, or PgBouncer in transaction pooling."""
+
+    NONE = "none"
+    PGBOUNCER = "pgbouncer"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///./var/taskboard.db"
@@ -55,10 +62,13 @@ class Settings:
     admin_password: str | None = field(default=None, repr=False)
     # Browser origins allowed to call the API (CORS); none means no CORS headers at all.
     cors_origins: tuple[str, ...] = ()
+    database_pooler: DatabasePooler = DatabasePooler.NONE
 
     def __post_init__(self) -> None:
         if self.admin_email and not self.admin_password:
             raise SettingsError("TASKBOARD_ADMIN_EMAIL needs TASKBOARD_ADMIN_PASSWORD")
+        if self.database_pooler is not DatabasePooler.NONE and not self.database_url.startswith("postgresql"):
+            raise SettingsError("TASKBOARD_DATABASE_POOLER needs a postgresql TASKBOARD_DATABASE_URL")
 
     def described(self) -> list[tuple[str, str]]:
         """Every setting as its variable and effective value, for `taskboard config`: secrets (the
@@ -102,6 +112,9 @@ class Settings:
             admin_email=env.get("TASKBOARD_ADMIN_EMAIL") or None,
             admin_password=env.get("TASKBOARD_ADMIN_PASSWORD") or None,
             cors_origins=_origins(env),
+            database_pooler=_choice(
+                env, "TASKBOARD_DATABASE_POOLER", DatabasePooler, defaults.database_pooler
+            ),
         )
 
 

@@ -4,7 +4,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from adapters.persistence.sqlalchemy import migrations
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -41,16 +41,9 @@ def _json_documents(text: str) -> list[Any]:
     return documents
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "TASKBOARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'readme.db'}",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.settings import MIN_SECRET_KEY_LENGTH, Environment, Settings, SettingsError
+from adapters.settings import MIN_SECRET_KEY_LENGTH, DatabasePooler, Environment, Settings, SettingsError
 
 STRONG_KEY = ("correct-horse-battery-staple-" * 2)[:MIN_SECRET_KEY_LENGTH]
 
@@ -174,3 +174,25 @@ def test_cors_origins_are_read_as_a_comma_separated_list() -> None:
 def test_a_cors_origin_that_browsers_would_never_send_is_refused(origin: str) -> None:
     with pytest.raises(SettingsError, match="TASKBOARD_CORS_ORIGINS"):
         Settings.from_environment({"TASKBOARD_CORS_ORIGINS": origin})
+
+
+def test_the_database_pooler_is_none_unless_pgbouncer_is_named() -> None:
+    url = {"TASKBOARD_SECRET_KEY": STRONG_KEY, "TASKBOARD_DATABASE_URL": "postgresql+asyncpg://db/taskboard"}
+
+    assert Settings.from_environment(url).database_pooler is DatabasePooler.NONE
+    behind = Settings.from_environment(url | {"TASKBOARD_DATABASE_POOLER": "PgBouncer"})
+    assert behind.database_pooler is DatabasePooler.PGBOUNCER
+    with pytest.raises(SettingsError, match="TASKBOARD_DATABASE_POOLER must be one of none, pgbouncer"):
+        Settings.from_environment(url | {"TASKBOARD_DATABASE_POOLER": "pgpool"})
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///./var/taskboard.db", "memory://"])
+def test_a_pooler_in_front_of_a_database_that_is_not_postgresql_is_refused(url: str) -> None:
+    with pytest.raises(SettingsError, match="TASKBOARD_DATABASE_POOLER needs a postgresql"):
+        Settings.from_environment(
+            {
+                "TASKBOARD_SECRET_KEY": STRONG_KEY,
+                "TASKBOARD_DATABASE_URL": url,
+                "TASKBOARD_DATABASE_POOLER": "pgbouncer",
+            }
+        )
