@@ -8,10 +8,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from adapters.admin_accounts import create_admin
-from adapters.composition import MEMORY_URL, make_container
 from adapters.persistence.sqlalchemy import migrations
-from adapters.settings import Settings, SettingsError
+from adapters.settings import MEMORY_URL, Settings, SettingsError
 from domain.errors import DomainError
 from domain.users import User
 
@@ -277,6 +275,11 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _register_admin(settings: Settings, email: str, full_name: str, password: str) -> User:
+    # Imported here: the composition root (the app, the adapters) is most of the 2.5 s a command
+    # takes to start, and serve's supervisor process, which only starts workers, never needs it.
+    from adapters.admin_accounts import create_admin
+    from adapters.composition import make_container
+
     container = make_container(settings)
     try:
         return await create_admin(container, email, full_name, password)

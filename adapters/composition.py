@@ -22,7 +22,7 @@ from adapters.persistence.sqlalchemy.readiness import SqlReadinessProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
-from adapters.settings import Settings
+from adapters.settings import MEMORY_URL, Settings
 from application.comments.add_comment import AddComment
 from application.comments.delete_comment import DeleteComment
 from application.comments.list_comments import ListComments
@@ -58,7 +58,6 @@ from application.users.restore_user import RestoreUser
 from application.users.update_user import UpdateUser
 from domain.unit_of_work import UnitOfWork
 
-MEMORY_URL = "memory://"
 AnyUseCase = TypeVar("AnyUseCase", bound=UseCase)
 
 

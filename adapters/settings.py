@@ -14,6 +14,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 E = TypeVar("E", bound=StrEnum)
 
 
+# The database URL that selects the in-memory adapter (data lives as long as the process).
+MEMORY_URL = "memory://"
 # Each setting is read from TASKBOARD_<NAME>, but for these.
 _VARIABLES = {"environment": "TASKBOARD_ENV"}
 

@@ -6,10 +6,11 @@ import pkgutil
 from dishka import Provider, Scope, provide
 
 import application
-from adapters.composition import MEMORY_URL, make_container
+from adapters.composition import make_container
 from adapters.persistence.caller import Caller
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.settings import MEMORY_URL
 from application.retries import RetryTransientConflicts
 from application.use_case import UseCase
 from application.users.register_user import RegisterUser, RegisterUserCommand
