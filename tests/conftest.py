@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.composition import MEMORY_URL, create_app
+from adapters.composition import create_app
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sqlalchemy import migrations
@@ -26,7 +26,7 @@ from adapters.persistence.sqlalchemy.engine import create_engine, create_session
 from adapters.persistence.sqlalchemy.models import Base
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
-from adapters.settings import Environment, Settings
+from adapters.settings import MEMORY_URL, Environment, Settings
 from application.ports import PasswordHasher
 from domain.unit_of_work import UnitOfWork
 
