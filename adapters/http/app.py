@@ -17,6 +17,7 @@ from adapters.http.controllers.projects import ProjectController
 from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
 from adapters.http.problems import EXCEPTION_HANDLERS
+from adapters.http.reading import TaskboardRequest, refuse_unreadable_query
 from adapters.settings import Settings
 
 # A request allocates thousands of objects that die with it. At CPython's default threshold (700 net
@@ -57,6 +58,8 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_class=TaskboardRequest,
+        before_request=refuse_unreadable_query,
         on_app_init=[jwt_auth(settings).on_app_init],
         # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
         on_startup=[collect_young_objects_less_often, create_startup_admin],

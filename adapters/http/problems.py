@@ -53,6 +53,14 @@ class UnreadableParameter(Exception):
         self.fields = fields
 
 
+class UnreadableBody(Exception):
+    """A request body that is not JSON the service can decode at all: a 400 naming the body."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
     ValidationFailed: HTTPStatus.UNPROCESSABLE_ENTITY,
     NotFound: HTTPStatus.NOT_FOUND,
@@ -112,6 +120,11 @@ def unreadable_parameter_to_problem(
     return problem(request, HTTPStatus.BAD_REQUEST, error.message, errors)
 
 
+def unreadable_body_to_problem(request: Request[Any, Any, Any], error: UnreadableBody) -> Response[Problem]:
+    errors = [FieldError(field="body", message=error.message, source="body")]
+    return problem(request, HTTPStatus.BAD_REQUEST, f"the body {error.message}", errors)
+
+
 def unexpected_error_to_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(request, HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error occurred")
@@ -137,6 +150,7 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error_to_problem,
     HTTPException: http_exception_to_problem,
     UnreadableParameter: unreadable_parameter_to_problem,
+    UnreadableBody: unreadable_body_to_problem,
     Exception: unexpected_error_to_problem,
 }
 
