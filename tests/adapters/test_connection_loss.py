@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from adapters.persistence.caller import Caller
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from domain.unit_of_work import StorageFailure
 from domain.users import User
 from tests.conftest import _asyncpg_dsn, empty_tables
 from tests.factories import UserFactory
@@ -95,10 +96,11 @@ async def test_without_a_caller_check_the_dead_connection_fails_once_and_the_nex
     await end_pooled_session(engine, postgresql_url)
 
     uow = SqlAlchemyUnitOfWork(AsyncSession(engine))
-    with pytest.raises(DBAPIError) as lost:
+    with pytest.raises(StorageFailure) as lost:
         async with uow.read_only():
             await uow.users.get_by_id(user.id)
-    assert lost.value.connection_invalidated
+    assert isinstance(lost.value.__cause__, DBAPIError)
+    assert lost.value.__cause__.connection_invalidated
 
     again = SqlAlchemyUnitOfWork(AsyncSession(engine))
     async with again.read_only():

@@ -19,6 +19,9 @@ POOL_RECYCLE_SECONDS = 1800
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
+    # Statement parameters (password hashes among them) stay out of error messages, and so out of
+    # logs and tracebacks.
+    options.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         options.setdefault("connect_args", {"timeout": 5})

@@ -9,7 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from adapters.persistence.caller import Caller, confirm_caller
 from adapters.persistence.sqlalchemy.comments import SqlAlchemyCommentRepository
 from adapters.persistence.sqlalchemy.engine import transaction_options
-from adapters.persistence.sqlalchemy.errors import to_domain_error, to_read_only_violation
+from adapters.persistence.sqlalchemy.errors import (
+    to_domain_error,
+    to_read_only_violation,
+    to_storage_failure,
+)
 from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
 from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
 from adapters.persistence.sqlalchemy.tasks import SqlAlchemyTaskRepository
@@ -80,7 +84,7 @@ class SqlAlchemyUnitOfWork:
             except DBAPIError as error:
                 await self._abandon(transaction)
                 if attempt == 2 or not error.connection_invalidated:
-                    raise
+                    raise _translated(error) or error from error
                 continue
             except BaseException:
                 await self._abandon(transaction)
@@ -115,4 +119,4 @@ class SqlAlchemyUnitOfWork:
 
 
 def _translated(error: BaseException) -> Exception | None:
-    return to_domain_error(error) or to_read_only_violation(error)
+    return to_domain_error(error) or to_read_only_violation(error) or to_storage_failure(error)
