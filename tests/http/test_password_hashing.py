@@ -3,6 +3,7 @@
 import asyncio
 import threading
 from collections.abc import AsyncIterator
+from typing import Literal
 
 import argon2
 import pytest
@@ -49,7 +50,7 @@ class CountingArgon2(argon2.PasswordHasher):
         finally:
             self._leave()
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
         self._enter()
         try:
             return super().verify(hash, password)
