@@ -8,10 +8,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from adapters.admin_accounts import create_admin
-from adapters.composition import MEMORY_URL, make_container
 from adapters.persistence.sqlalchemy import migrations
-from adapters.settings import Settings, SettingsError
+from adapters.settings import MEMORY_URL, Settings, SettingsError
 from domain.errors import DomainError
 from domain.users import User
 
@@ -66,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--full-name", default="Administrator")
     admin.set_defaults(handler=_create_admin)
 
+    commands.add_parser(
+        "config", help="print the effective settings (TASKBOARD_* variables), secrets masked"
+    ).set_defaults(handler=_config)
+
     seed = commands.add_parser(
         "seed",
         help="fill a SQL database with demo users, projects, tasks and comments",
@@ -109,6 +111,13 @@ are and only missing ones are created; tasks are topped up until the seeded proj
 """
 
 
+def _config(settings: Settings, _args: argparse.Namespace) -> int:
+    # Reaching here means every setting is valid: an invalid one already exited 2 with its name.
+    for variable, value in settings.described():
+        print(f"{variable}={value}")
+    return 0
+
+
 def _count(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -128,6 +137,10 @@ def _positive(raw: str) -> int:
 
 # How long a stopping server lets in-flight requests finish before it cancels them.
 GRACEFUL_SHUTDOWN_SECONDS = 30
+# How long uvicorn waits for a worker to answer its health check before killing it as hung. Its
+# default, 5 s, is shorter than a worker's start on a busy machine (importing the app alone took
+# 8 s at a load of 9 on two cores): every worker was killed before it could serve.
+WORKER_HEALTHCHECK_SECONDS = 60
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -154,6 +167,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             # On SIGTERM or SIGINT uvicorn stops accepting, lets in-flight requests finish (at most
             # this long), then runs the app's shutdown: the container closes and disposes the pool.
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             log_level=settings.log_level.lower(),
         )
     finally:
@@ -261,6 +275,11 @@ def _seed(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _register_admin(settings: Settings, email: str, full_name: str, password: str) -> User:
+    # Imported here: the composition root (the app, the adapters) is most of the 2.5 s a command
+    # takes to start, and serve's supervisor process, which only starts workers, never needs it.
+    from adapters.admin_accounts import create_admin
+    from adapters.composition import make_container
+
     container = make_container(settings)
     try:
         return await create_admin(container, email, full_name, password)

@@ -2,8 +2,9 @@
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import TypeVar
 
-from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
+from dishka import AsyncContainer, Provider, Scope, decorate, from_context, make_async_container, provide
 from litestar import Litestar
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -21,7 +22,7 @@ from adapters.persistence.sqlalchemy.readiness import SqlReadinessProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
-from adapters.settings import Settings
+from adapters.settings import MEMORY_URL, Settings
 from application.comments.add_comment import AddComment
 from application.comments.delete_comment import DeleteComment
 from application.comments.list_comments import ListComments
@@ -40,12 +41,14 @@ from application.projects.restore_project import RestoreProject
 from application.projects.set_member import SetMember
 from application.projects.update_project import UpdateProject
 from application.projects.update_tag import UpdateTag
+from application.retries import RetryTransientConflicts
 from application.tasks.create_task import CreateTask
 from application.tasks.delete_task import DeleteTask
 from application.tasks.get_task import GetTask
 from application.tasks.list_tasks import ListTasks
 from application.tasks.restore_task import RestoreTask
 from application.tasks.update_task import UpdateTask
+from application.use_case import UseCase
 from application.users.authenticate import Authenticate
 from application.users.delete_user import DeleteUser
 from application.users.get_user import GetUser
@@ -55,7 +58,7 @@ from application.users.restore_user import RestoreUser
 from application.users.update_user import UpdateUser
 from domain.unit_of_work import UnitOfWork
 
-MEMORY_URL = "memory://"
+AnyUseCase = TypeVar("AnyUseCase", bound=UseCase)
 
 
 class ServicesProvider(Provider):
@@ -95,7 +98,11 @@ class SqlAlchemyProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            pooler=settings.database_pooler,
+        )
         yield engine
         await engine.dispose()
 
@@ -134,6 +141,15 @@ class MemoryProvider(Provider):
 
 class UseCasesProvider(Provider):
     scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def retries(self) -> RetryTransientConflicts:
+        return RetryTransientConflicts()
+
+    @decorate
+    def retry_transient_conflicts(self, use_case: AnyUseCase, retries: RetryTransientConflicts) -> AnyUseCase:
+        # Every use case, whoever calls it (HTTP, CLI, start-up): one rule, applied in one place.
+        return retries.around(use_case)
 
     register_user = provide(RegisterUser)
     get_user = provide(GetUser)

@@ -1,9 +1,10 @@
 """Every setting comes from a TASKBOARD_* environment variable; this is the only place that reads them."""
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -11,6 +12,21 @@ from typing import TypeVar
 MIN_SECRET_KEY_LENGTH = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 E = TypeVar("E", bound=StrEnum)
+
+
+# The database URL that selects the in-memory adapter (data lives as long as the process).
+MEMORY_URL = "memory://"
+# Each setting is read from TASKBOARD_<NAME>, but for these.
+_VARIABLES = {"environment": "TASKBOARD_ENV"}
+
+
+def _masked_url(url: str) -> str:
+    scheme, separator, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{separator}{user}:********@{host}"
 
 
 class SettingsError(Exception):
@@ -21,6 +37,13 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class DatabasePooler(StrEnum):
+    """What sits between the service and PostgreSQL: nothing, or PgBouncer in transaction pooling."""
+
+    NONE = "none"
+    PGBOUNCER = "pgbouncer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +58,36 @@ class Settings:
     token_issuer: str = "taskboard"  # noqa: S105 (a name, not a secret)
     token_audience: str = "taskboard-api"  # noqa: S105
     max_body_bytes: int = 64 * 1024
+    statement_timeout_ms: int = 5000
     log_level: str = "INFO"
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
+    # Browser origins allowed to call the API (CORS); none means no CORS headers at all.
+    cors_origins: tuple[str, ...] = ()
+    database_pooler: DatabasePooler = DatabasePooler.NONE
 
     def __post_init__(self) -> None:
         if self.admin_email and not self.admin_password:
             raise SettingsError("TASKBOARD_ADMIN_EMAIL needs TASKBOARD_ADMIN_PASSWORD")
+        if self.database_pooler is not DatabasePooler.NONE and not self.database_url.startswith("postgresql"):
+            raise SettingsError("TASKBOARD_DATABASE_POOLER needs a postgresql TASKBOARD_DATABASE_URL")
+
+    def described(self) -> list[tuple[str, str]]:
+        """Every setting as its variable and effective value, for `taskboard config`: secrets (the
+        fields kept out of repr) masked, and so is a password in the database URL."""
+        lines = []
+        for setting in fields(self):
+            value = getattr(self, setting.name)
+            if not setting.repr:
+                shown = "" if value is None else "********"
+            elif setting.name == "database_url":
+                shown = _masked_url(value)
+            elif isinstance(value, tuple):
+                shown = ",".join(value)
+            else:
+                shown = "" if value is None else str(value)
+            lines.append((_VARIABLES.get(setting.name, f"TASKBOARD_{setting.name.upper()}"), shown))
+        return lines
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -61,9 +107,16 @@ class Settings:
             token_issuer=env.get("TASKBOARD_TOKEN_ISSUER", defaults.token_issuer),
             token_audience=env.get("TASKBOARD_TOKEN_AUDIENCE", defaults.token_audience),
             max_body_bytes=_integer(env, "TASKBOARD_MAX_BODY_BYTES", defaults.max_body_bytes, minimum=1024),
+            statement_timeout_ms=_integer(
+                env, "TASKBOARD_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms, minimum=1
+            ),
             log_level=_log_level(env, defaults.log_level),
             admin_email=env.get("TASKBOARD_ADMIN_EMAIL") or None,
             admin_password=env.get("TASKBOARD_ADMIN_PASSWORD") or None,
+            cors_origins=_origins(env),
+            database_pooler=_choice(
+                env, "TASKBOARD_DATABASE_POOLER", DatabasePooler, defaults.database_pooler
+            ),
         )
 
 
@@ -122,6 +175,20 @@ def _log_level(env: Mapping[str, str], default: str) -> str:
     if level not in LOG_LEVELS:
         raise SettingsError(f"TASKBOARD_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Comma-separated origins as browsers send them (`https://app.example.com`, no path), or `*`."""
+    origins = tuple(part.strip() for part in env.get("TASKBOARD_CORS_ORIGINS", "").split(",") if part.strip())
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"TASKBOARD_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example.com"
+            )
+    return origins
 
 
 def _choice(env: Mapping[str, str], name: str, enum: type[E], default: E) -> E:

@@ -96,21 +96,21 @@ class Round:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     began = time.monotonic()
-    _bound_in_time(args.deadline_minutes)
+    bound_in_time(args.deadline_minutes)
     with ExitStack() as stack:
         # Server logs stay in bench/results/ (git-ignored) for a look after a surprising run.
         work = ROOT / "bench" / "results" / time.strftime("%Y%m%d-%H%M%S")
         work.mkdir(parents=True)
-        _step("PostgreSQL cluster (initdb, pg_stat_statements)")
+        step("PostgreSQL cluster (initdb, pg_stat_statements)")
         cluster = stack.enter_context(temporary_cluster())
-        env = _environment(cluster)
-        _taskboard(env, "db", "upgrade")
+        env = server_environment(cluster)
+        run_taskboard(env, "db", "upgrade")
         if args.scale_check:
             _scale_check(args, cluster, env, work, stack)
         else:
-            _seed(cluster, env, args.tasks)
+            seed_cluster(cluster, env, args.tasks)
             _throughput(args, cluster, env, work, stack)
-        _step("stopping servers and the cluster")
+        step("stopping servers and the cluster")
     print(f"\nbench took {time.monotonic() - began:.0f} s", flush=True)
     return 0
 
@@ -147,25 +147,25 @@ def _throughput(
     args: argparse.Namespace, cluster: Cluster, env: dict[str, str], work: Path, stack: ExitStack
 ) -> None:
     keys = args.servers.split(",")
-    servers = [stack.enter_context(_serving(key, env, work)) for key in keys]
+    servers = [stack.enter_context(serving(key, env, work)) for key in keys]
     taskboard = next((s for s in servers if s.key == "taskboard"), servers[0])
     admin, member, project_id = _sign_in(taskboard.base)
     path = f"{API}/tasks?project_id={project_id}&limit=50"
 
-    _step(f"checking that every server answers GET {path} with the same page")
+    step(f"checking that every server answers GET {path} with the same page")
     reference = _page_without_cursor(_get_json(taskboard.base + path, member))
     assert reference["items"], "the page is empty: nothing to compare"
     for server in servers:
         _same_or_exit(reference, _page_without_cursor(_get_json(server.base + path, member)), server.label)
 
-    _step(f"warm-up, {args.warmup:g} s each")
+    step(f"warm-up, {args.warmup:g} s each")
     for server in servers:
         run_load(server.base + path, member, seconds=args.warmup, connections=args.connections, cpu=LOAD_CPU)
     results: dict[str, list[Round]] = {server.key: [] for server in servers}
     for round_number in range(args.rounds):
         # Each round starts with the next server, so that a drift of the machine spreads over all.
         order = servers[round_number % len(servers) :] + servers[: round_number % len(servers)]
-        _step(f"round {round_number + 1} of {args.rounds}: {', '.join(s.label for s in order)}")
+        step(f"round {round_number + 1} of {args.rounds}: {', '.join(s.label for s in order)}")
         for server in order:
             _settle(cluster)
             cpu_before = server.cpu_seconds()
@@ -179,7 +179,7 @@ def _throughput(
                 flush=True,
             )
 
-    _step("statements per request (pg_stat_statements, 100 sequential requests)")
+    step("statements per request (pg_stat_statements, 100 sequential requests)")
     statements = {
         server.key: _statements(
             cluster, functools.partial(sequential, "GET", server.base + path, member, count=100)
@@ -196,9 +196,9 @@ def _scale_check(
     p50s: dict[int, dict[str, float]] = {}
     taskboard: Server | None = None
     for size in (args.small, args.large):
-        _seed(cluster, env, size)
+        seed_cluster(cluster, env, size)
         if taskboard is None:
-            taskboard = stack.enter_context(_serving("taskboard", env, work))
+            taskboard = stack.enter_context(serving("taskboard", env, work))
         admin, member, project_id = _sign_in(taskboard.base)
         paths = {
             "member GET /tasks?project_id=…&limit=50": (
@@ -211,7 +211,7 @@ def _scale_check(
                 admin,
             ),
         }
-        _step(f"sequential p50 at {size} tasks")
+        step(f"sequential p50 at {size} tasks")
         p50s[size] = {
             name: statistics.median(sequential("GET", taskboard.base + url, token, count=50))
             for name, (url, token) in paths.items()
@@ -344,11 +344,11 @@ def _load_generator() -> str:
 # Helpers ------------------------------------------------------------------------------------------
 
 
-def _step(text: str) -> None:
+def step(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def _bound_in_time(minutes: float) -> None:
+def bound_in_time(minutes: float) -> None:
     """SIGALRM after the deadline and SIGTERM both unwind through every `finally` (cleanup runs)."""
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -359,7 +359,7 @@ def _bound_in_time(minutes: float) -> None:
     signal.alarm(int(minutes * 60))
 
 
-def _environment(cluster: Cluster) -> dict[str, str]:
+def server_environment(cluster: Cluster) -> dict[str, str]:
     """One environment for every server, so all verify tokens with the same key, issuer and audience."""
     clean = {name: value for name, value in os.environ.items() if not name.startswith("TASKBOARD_")}
     return {
@@ -372,8 +372,8 @@ def _environment(cluster: Cluster) -> dict[str, str]:
     }
 
 
-def _taskboard(env: dict[str, str], *command: str, timeout: float = 120) -> None:
-    _step("taskboard " + " ".join(command))
+def run_taskboard(env: dict[str, str], *command: str, timeout: float = 120) -> None:
+    step("taskboard " + " ".join(command))
     subprocess.run(
         [BIN / "taskboard", *command],
         env=env,
@@ -384,12 +384,12 @@ def _taskboard(env: dict[str, str], *command: str, timeout: float = 120) -> None
     )
 
 
-def _seed(cluster: Cluster, env: dict[str, str], tasks: int) -> None:
+def seed_cluster(cluster: Cluster, env: dict[str, str], tasks: int) -> None:
     # About 30 s per 100,000 tasks here; generous bounds for the 1M of the scale check.
-    _taskboard(
+    run_taskboard(
         env, "seed", "--users", "50", "--projects", "20", "--tasks", str(tasks), timeout=120 + tasks / 200
     )
-    _step("VACUUM ANALYZE (without it the planner's guesses on fresh tables distort every figure)")
+    step("VACUUM ANALYZE (without it the planner's guesses on fresh tables distort every figure)")
     cluster.psql("VACUUM ANALYZE")
     # Measured here: the first VACUUM after the seed leaves three quarters of the tasks' pages not
     # all-visible (pg_class.relallvisible 1,320 of 5,634), so PostgreSQL counts with a sequential
@@ -401,11 +401,11 @@ def _seed(cluster: Cluster, env: dict[str, str], tasks: int) -> None:
 
 
 @contextmanager
-def _serving(key: str, env: dict[str, str], work: Path) -> Iterator[Server]:
+def serving(key: str, env: dict[str, str], work: Path) -> Iterator[Server]:
     spec, port = SERVERS[key], free_port()
     pin = ["taskset", "-c", SERVER_CPU] if SERVER_CPU is not None else []
     log = work / f"{key}.log"
-    _step(f"starting {spec.label} on port {port} (log: {log})")
+    step(f"starting {spec.label} on port {port} (log: {log})")
     with log.open("wb") as output:
         process = subprocess.Popen([*pin, *spec.argv(port)], env=env, cwd=ROOT, stdout=output, stderr=output)
     try:
@@ -447,7 +447,7 @@ def _get_json(url: str, token: str) -> Any:
     return _request("GET", url, token)
 
 
-def _token(base: str, email: str) -> str:
+def token_of(base: str, email: str) -> str:
     answer = _request("POST", f"{base}{API}/auth/token", body={"email": email, "password": PASSWORD})
     token: str = answer["access_token"]
     return token
@@ -455,9 +455,9 @@ def _token(base: str, email: str) -> str:
 
 def _sign_in(base: str) -> tuple[str, str, str]:
     """Tokens of the seeded admin and of the first seeded member in a project, and that project's id."""
-    admin = _token(base, ADMIN)
+    admin = token_of(base, ADMIN)
     for number in range(1, 11):
-        member = _token(base, MEMBER.format(number))
+        member = token_of(base, MEMBER.format(number))
         projects = _get_json(f"{base}{API}/projects?limit=100", member)["items"]
         if projects:
             return admin, member, projects[0]["id"]

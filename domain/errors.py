@@ -34,6 +34,16 @@ class AuthenticationFailed(DomainError):
     """The caller could not be identified: wrong credentials, or an account that may not sign in."""
 
 
+class StoreUnavailable(DomainError):
+    """The store could not answer now (down, restarting, out of connections, too slow); nothing was
+    changed, and the same request may succeed a moment later."""
+
+
+class TransientConflict(StoreUnavailable):
+    """The unit of work collided with concurrent ones (serialization failure, deadlock, a lock held
+    too long) and was rolled back whole: running the use case again from the start may succeed."""
+
+
 def ensure_version(actual: int, expected: int | None) -> None:
     """Optimistic concurrency: a caller that names the version it read must still be looking at it."""
     if expected is not None and expected != actual:

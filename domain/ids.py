@@ -6,16 +6,20 @@ import uuid
 
 
 def new_id() -> uuid.UUID:
-    """A UUIDv7: 48 bits of Unix milliseconds, 12 bits of sub-millisecond time, 62 random bits.
+    """A UUIDv7 of this moment, with 62 random bits.
 
     The sub-millisecond fraction (RFC 9562 section 6.2, method 3) keeps ids made by one process
     in creation order at about 250 ns resolution.
     """
-    nanoseconds = time.time_ns()
-    milliseconds, remainder = divmod(nanoseconds, 1_000_000)
+    return uuid7(time.time_ns(), int.from_bytes(os.urandom(8), "big"))
+
+
+def uuid7(unix_nanoseconds: int, random_bits: int) -> uuid.UUID:
+    """The UUIDv7 of a moment: 48 bits of Unix milliseconds, 12 bits of sub-millisecond time, then
+    the low 62 of `random_bits`. Demo data passes its own moments and bits, to be reproducible."""
+    milliseconds, remainder = divmod(unix_nanoseconds, 1_000_000)
     sub_millisecond = remainder * 4096 // 1_000_000
-    random_bits = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
     value = (milliseconds & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76 | sub_millisecond << 64
-    value |= 0b10 << 62 | random_bits
+    value |= 0b10 << 62 | random_bits & ((1 << 62) - 1)
     return uuid.UUID(int=value)

@@ -12,13 +12,13 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from dishka import Provider, Scope, provide
+from dishka import AsyncContainer, Provider, Scope, provide
 from litestar import Litestar
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.composition import MEMORY_URL, create_app
+from adapters.composition import create_app
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.persistence.sqlalchemy import migrations
@@ -26,7 +26,7 @@ from adapters.persistence.sqlalchemy.engine import create_engine, create_session
 from adapters.persistence.sqlalchemy.models import Base
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
-from adapters.settings import Environment, Settings
+from adapters.settings import MEMORY_URL, Environment, Settings
 from application.ports import PasswordHasher
 from domain.unit_of_work import UnitOfWork
 
@@ -178,14 +178,14 @@ def http_client(app: Litestar) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(scope="module", params=["sqlite"])
 def api_backend(request: pytest.FixtureRequest) -> str:
     """The database behind `api`: SQLite unless a test parametrises `api_backend` itself."""
     name: str = request.param
     return name
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def api_database(api_backend: str, request: pytest.FixtureRequest) -> tuple[str, AsyncEngine | None]:
     if api_backend == "memory":
         return MEMORY_URL, None
@@ -194,15 +194,26 @@ def api_database(api_backend: str, request: pytest.FixtureRequest) -> tuple[str,
     return url, engine
 
 
-@pytest.fixture
-async def app(api_database: tuple[str, AsyncEngine | None]) -> AsyncIterator[Litestar]:
-    url, engine = api_database
-    if engine is not None:
-        await empty_tables(engine)
+@pytest.fixture(scope="module")
+async def module_app(api_database: tuple[str, AsyncEngine | None]) -> AsyncIterator[Litestar]:
+    """One app (container, engine, pool) per module and backend: building one costs ~100 ms."""
+    url, _ = api_database
     application = create_app(settings_for(url), FastHashingProvider())
     await start_app(application)
     yield application
     await stop_app(application)
+
+
+@pytest.fixture
+async def app(module_app: Litestar, api_database: tuple[str, AsyncEngine | None]) -> Litestar:
+    """The module's app with no data: every test starts from empty tables (or an empty store)."""
+    _, engine = api_database
+    if engine is None:
+        container: AsyncContainer = module_app.state.dishka_container
+        (await container.get(MemoryStore)).clear()
+    else:
+        await empty_tables(engine)
+    return module_app
 
 
 @pytest.fixture

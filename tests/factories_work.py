@@ -1,6 +1,7 @@
 """polyfactory factories for the work a project tracks: projects, members, tags, tasks, comments."""
 
 from datetime import date, timedelta
+from itertools import count
 from uuid import UUID
 
 from polyfactory import Use
@@ -16,9 +17,16 @@ _random = DataclassFactory.__random__
 _faker = DataclassFactory.__faker__
 
 
-def project_key() -> str:
-    """2 to 10 letters A-Z; random enough that two live projects in one test rarely share one."""
-    return "".join(_random.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ", k=_random.randint(4, 10)))
+_keys = count(1)
+
+
+def unique_project_key() -> str:
+    """PB, PC, ..., PZ, PBA, ...: letters only, as project keys must be, and unique in a test process."""
+    number, letters = next(_keys), ""
+    while number:
+        number, digit = divmod(number, 26)
+        letters = chr(ord("A") + digit) + letters
+    return "P" + letters
 
 
 def sentence(max_chars: int) -> str:
@@ -35,7 +43,7 @@ def future_date() -> date:
 
 class ProjectFactory(DataclassFactory[Project]):
     id = Use(new_id)
-    key = Use(project_key)
+    key = Use(unique_project_key)
     name = Use(lambda: sentence(200))
     description = Use(lambda: str(_faker.paragraph()))
     is_deleted = False

@@ -1,18 +1,22 @@
 """The README's curl session, run as written against a real server process."""
 
+import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from adapters.persistence.sqlalchemy import migrations
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -37,16 +41,9 @@ def _json_documents(text: str) -> list[Any]:
     return documents
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "TASKBOARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'readme.db'}",
@@ -54,7 +51,10 @@ def server(tmp_path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         "TASKBOARD_PORT": str(port),
         "TASKBOARD_LOG_LEVEL": "WARNING",
     }
-    subprocess.run([BIN / "taskboard", "db", "upgrade"], env=env, check=True, capture_output=True)
+    # Migrated in process (in a thread: asyncio.run needs one without a running loop); only the
+    # server under test gets a process of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, migrations.upgrade(env["TASKBOARD_DATABASE_URL"])).result()
     process = subprocess.Popen([BIN / "taskboard", "serve"], env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30

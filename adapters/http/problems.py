@@ -18,6 +18,7 @@ from domain.errors import (
     NotFound,
     PermissionDenied,
     StaleVersion,
+    StoreUnavailable,
     ValidationFailed,
 )
 from domain.unit_of_work import StorageFailure
@@ -26,6 +27,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's own request id is kept only if it cannot forge a log line or smuggle anything in.
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# What a 503 tells clients to wait before trying again: outages worth a 503 last seconds.
+RETRY_AFTER_SECONDS = 1
 logger = logging.getLogger(__name__)
 
 
@@ -73,6 +76,7 @@ _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
     Conflict: HTTPStatus.CONFLICT,
     PermissionDenied: HTTPStatus.FORBIDDEN,
     AuthenticationFailed: HTTPStatus.UNAUTHORIZED,
+    StoreUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 
 
@@ -105,7 +109,19 @@ def domain_error_to_problem(request: Request[Any, Any, Any], error: DomainError)
             HTTPStatus.BAD_REQUEST,
         )
     errors = [FieldError(field=error.field, message=error.message)] if error.field else None
-    return problem(request, status, error.message, errors)
+    headers = None
+    if isinstance(error, StoreUnavailable):
+        # The cause (the driver's message, host names) is for the operator, not for the client.
+        logger.warning(
+            "%s %s (request %s): %s (%r)",
+            request.method,
+            request.url.path,
+            request_id_of(request),
+            error.message,
+            error.__cause__,
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return problem(request, status, error.message, errors, headers)
 
 
 def http_exception_to_problem(request: Request[Any, Any, Any], error: HTTPException) -> Response[Problem]:
@@ -197,18 +213,30 @@ EXCEPTION_HANDLERS = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem responses a route can give, plus the 500 any route can.
+def problem_responses(*statuses: int, needs_store: bool = True) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem responses a route can give, plus the 500 any route can and
+    the 503 of any route that needs the store.
 
     Name 400 on every route that takes parameters or a body: Litestar documents a 400 there on its
     own, as application/json in a shape this service never sends, unless the route names it.
     """
+    always = {HTTPStatus.INTERNAL_SERVER_ERROR}
+    if needs_store:
+        always.add(HTTPStatus.SERVICE_UNAVAILABLE)
     return {
         status: ResponseSpec(
             data_container=Problem,
-            description=HTTPStatus(status).phrase,
+            description=_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,
         )
-        for status in sorted({*statuses, HTTPStatus.INTERNAL_SERVER_ERROR})
+        for status in sorted({*statuses, *always})
     }
+
+
+_DESCRIPTIONS: dict[int, str] = {
+    HTTPStatus.SERVICE_UNAVAILABLE: (
+        "Service Unavailable: the database is down, overloaded or too slow for now; nothing was "
+        "changed. Send the request again after the seconds in the Retry-After header."
+    ),
+}

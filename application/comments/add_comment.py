@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.tasks.access import load_visible_task
+from application.use_case import UseCase
 from domain.comments import Comment, CommentView
 from domain.ids import new_id
 from domain.unit_of_work import UnitOfWork
@@ -16,7 +17,7 @@ class AddCommentCommand:
     body: str
 
 
-class AddComment:
+class AddComment(UseCase):
     """Comment on a task; the actor is the author.
 
     Rules: the task must be visible to the actor (else 'not found'), who must be able to write in

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.comments.access import load_visible_comment
 from application.ports import Clock
+from application.use_case import UseCase
 from domain.errors import ensure_version
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -15,7 +16,7 @@ class DeleteCommentCommand:
     expected_version: int | None = None
 
 
-class DeleteComment:
+class DeleteComment(UseCase):
     """Soft-delete a comment: it leaves the task's comments and its comment count.
 
     Rules: the comment must be visible to the actor (else 'not found'); only its author, the

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.tasks.access import load_visible_task
+from application.use_case import UseCase
 from domain.comments import CommentView
 from domain.paging import Page, PageRequest
 from domain.unit_of_work import UnitOfWork
@@ -15,7 +16,7 @@ class ListCommentsQuery:
     page: PageRequest = PageRequest()
 
 
-class ListComments:
+class ListComments(UseCase):
     """List a task's comments a page at a time, oldest first, each with its author.
 
     Rules: anyone who sees the task (its project's members and admins) may read them; for anyone

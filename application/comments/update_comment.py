@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.comments.access import load_visible_comment
 from application.ports import Clock
+from application.use_case import UseCase
 from domain.comments import CommentView
 from domain.errors import NotFound, ensure_version
 from domain.unit_of_work import UnitOfWork
@@ -17,7 +18,7 @@ class UpdateCommentCommand:
     expected_version: int | None = None
 
 
-class UpdateComment:
+class UpdateComment(UseCase):
     """Edit a comment's body.
 
     Rules: the comment must be visible to the actor (else 'not found'); only its author, the

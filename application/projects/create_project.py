@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from application.ports import Clock
 from application.projects.keys import ensure_key_free
+from application.use_case import UseCase
 from domain.ids import new_id
 from domain.projects import MemberRole, Project, ProjectMember
 from domain.unit_of_work import UnitOfWork
@@ -16,7 +17,7 @@ class CreateProjectCommand:
     description: str = ""
 
 
-class CreateProject:
+class CreateProject(UseCase):
     """Start a project.
 
     Rules: any signed-in user may create one and becomes its manager; the key is 2 to 10 letters,

@@ -4,6 +4,7 @@ from uuid import UUID
 from application.ports import Clock
 from application.projects.access import load_project_access
 from application.projects.tags import ensure_tag_name_free
+from application.use_case import UseCase
 from domain.ids import new_id
 from domain.projects import Tag
 from domain.unit_of_work import UnitOfWork
@@ -18,7 +19,7 @@ class CreateTagCommand:
     color: str
 
 
-class CreateTag:
+class CreateTag(UseCase):
     """Add a tag to a project.
 
     Rules: managers, contributors and admins (viewers get 'permission denied', non-members 'not

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.projects.access import load_project_access
+from application.use_case import UseCase
 from domain.errors import ensure_version
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -15,7 +16,7 @@ class DeleteProjectCommand:
     expected_version: int | None = None
 
 
-class DeleteProject:
+class DeleteProject(UseCase):
     """Soft-delete a project: it, its tasks, tags and comments disappear from every query.
 
     Rules: managers and admins only (other members get 'permission denied', non-members 'not

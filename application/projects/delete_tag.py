@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.projects.access import load_project_access
 from application.projects.tags import load_tag
+from application.use_case import UseCase
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -14,7 +15,7 @@ class DeleteTagCommand:
     tag_id: UUID
 
 
-class DeleteTag:
+class DeleteTag(UseCase):
     """Delete a tag for good, taking it off every task that carries it.
 
     Rules: managers, contributors and admins (viewers get 'permission denied', non-members 'not

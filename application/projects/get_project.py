@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.permissions import ProjectAccess
 from application.projects.access import load_project_access
+from application.use_case import UseCase
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -14,7 +15,7 @@ class GetProjectQuery:
     include_deleted: bool = False
 
 
-class GetProject:
+class GetProject(UseCase):
     """Read one project, with the caller's role in it.
 
     Rules: admins and the project's members see it; anyone else gets 'not found', exactly as for an

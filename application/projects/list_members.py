@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.projects.access import load_project_access
+from application.use_case import UseCase
 from domain.projects import MemberView
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -14,7 +15,7 @@ class ListMembersQuery:
     project_id: UUID
 
 
-class ListMembers:
+class ListMembers(UseCase):
     """List a project's members, managers first, then by name.
 
     Rules: anyone who sees the project (its members and admins) sees its members; anyone else gets

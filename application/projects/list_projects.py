@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from application.permissions import ServiceAccess
+from application.use_case import UseCase
 from domain.errors import PermissionDenied
 from domain.paging import Page, PageRequest, SortKey
 from domain.projects import DEFAULT_PROJECT_SORT, Project, ProjectFilters
@@ -16,7 +17,7 @@ class ListProjectsQuery:
     page: PageRequest = PageRequest()
 
 
-class ListProjects:
+class ListProjects(UseCase):
     """List projects a page at a time.
 
     Rules: members see only the projects they belong to, whatever `member_id` they ask for; admins

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.projects.access import load_project_access
 from application.projects.members import ensure_not_last_manager
+from application.use_case import UseCase
 from domain.errors import Conflict, NotFound
 from domain.projects import MemberRole
 from domain.unit_of_work import UnitOfWork
@@ -16,7 +17,7 @@ class RemoveMemberCommand:
     user_id: UUID
 
 
-class RemoveMember:
+class RemoveMember(UseCase):
     """Take a user out of a project.
 
     Rules: managers and admins remove anyone, and any member may remove themselves (other members

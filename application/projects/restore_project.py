@@ -4,6 +4,7 @@ from uuid import UUID
 from application.ports import Clock
 from application.projects.access import load_project_access
 from application.projects.keys import ensure_key_free
+from application.use_case import UseCase
 from domain.projects import Project
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -15,7 +16,7 @@ class RestoreProjectCommand:
     project_id: UUID
 
 
-class RestoreProject:
+class RestoreProject(UseCase):
     """Bring a soft-deleted project back, with its tasks, tags and comments.
 
     Rules: managers and admins only (anyone else gets 'not found' for a deleted project); restoring

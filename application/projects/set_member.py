@@ -4,6 +4,7 @@ from uuid import UUID
 from application.ports import Clock
 from application.projects.access import load_project_access
 from application.projects.members import ensure_not_last_manager
+from application.use_case import UseCase
 from domain.errors import NotFound
 from domain.projects import MemberRole, MemberView, ProjectMember
 from domain.unit_of_work import UnitOfWork
@@ -18,7 +19,7 @@ class SetMemberCommand:
     role: MemberRole
 
 
-class SetMember:
+class SetMember(UseCase):
     """Add a user to a project, or change their role in it.
 
     Rules: managers and admins only (other members get 'permission denied', non-members 'not

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.projects.access import load_project_access
+from application.use_case import UseCase
 from domain.errors import ensure_version
 from domain.projects import Project
 from domain.unit_of_work import UnitOfWork
@@ -20,7 +21,7 @@ class UpdateProjectCommand:
     description: str | None = None
 
 
-class UpdateProject:
+class UpdateProject(UseCase):
     """Rename a project or change its description.
 
     Rules: managers and admins only (other members get 'permission denied', non-members 'not

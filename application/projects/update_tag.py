@@ -4,6 +4,7 @@ from uuid import UUID
 from application.ports import Clock
 from application.projects.access import load_project_access
 from application.projects.tags import ensure_tag_name_free, load_tag
+from application.use_case import UseCase
 from domain.projects import Tag
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -20,7 +21,7 @@ class UpdateTagCommand:
     color: str | None = None
 
 
-class UpdateTag:
+class UpdateTag(UseCase):
     """Rename or recolour a tag.
 
     Rules: managers, contributors and admins (viewers get 'permission denied', non-members 'not

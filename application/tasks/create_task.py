@@ -5,6 +5,7 @@ from uuid import UUID
 from application.ports import Clock
 from application.projects.access import load_project_access
 from application.tasks.references import ensure_assignable, ensure_project_tags
+from application.use_case import UseCase
 from domain.ids import new_id
 from domain.tasks import Priority, Task, TaskSummary
 from domain.unit_of_work import UnitOfWork
@@ -23,7 +24,7 @@ class CreateTaskCommand:
     tag_ids: frozenset[UUID] = frozenset()
 
 
-class CreateTask:
+class CreateTask(UseCase):
     """Create a task in a project; the actor is its reporter and it starts as todo.
 
     Rules: the project must be visible to the actor (else 'not found'), who must be able to write

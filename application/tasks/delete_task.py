@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.tasks.access import load_visible_task
+from application.use_case import UseCase
 from domain.errors import ensure_version
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -15,7 +16,7 @@ class DeleteTaskCommand:
     expected_version: int | None = None
 
 
-class DeleteTask:
+class DeleteTask(UseCase):
     """Soft-delete a task: the row and its comments stay, every list and read stops showing them.
 
     Rules: the task must be visible to the actor (else 'not found'), who must be able to write in

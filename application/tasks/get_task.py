@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.tasks.access import load_task_access
+from application.use_case import UseCase
 from domain.errors import NotFound
 from domain.tasks import TaskDetail, parse_task_key
 from domain.unit_of_work import UnitOfWork
@@ -19,7 +20,7 @@ class GetTaskQuery:
     include_deleted: bool = False
 
 
-class GetTask:
+class GetTask(UseCase):
     """Read one task with its project, people, tags, comment count and latest 20 comments.
 
     Rules: visible to the project's members and admins; anyone else, and any id or key that

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from application.permissions import ServiceAccess
 from application.projects.access import load_project_access
+from application.use_case import UseCase
 from domain.errors import NotFound, PermissionDenied
 from domain.paging import Page, PageRequest, SortKey
 from domain.tasks import DEFAULT_TASK_SORT, TaskFilters, TaskSummary
@@ -18,7 +19,7 @@ class ListTasksQuery:
     page: PageRequest = PageRequest()
 
 
-class ListTasks:
+class ListTasks(UseCase):
     """List tasks a page at a time, with every filter and sort the API offers.
 
     Rules: members see only the tasks of their own projects, admins see all; tasks of deleted

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.tasks.access import load_visible_task
+from application.use_case import UseCase
 from domain.errors import NotFound
 from domain.tasks import TaskSummary
 from domain.unit_of_work import UnitOfWork
@@ -15,7 +16,7 @@ class RestoreTaskCommand:
     task_id: UUID
 
 
-class RestoreTask:
+class RestoreTask(UseCase):
     """Bring a soft-deleted task back, with its comments.
 
     Rules: the project's managers and admins only (a deleted task is 'not found' for everyone

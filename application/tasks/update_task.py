@@ -5,6 +5,7 @@ from uuid import UUID
 from application.ports import Clock
 from application.tasks.access import load_visible_task
 from application.tasks.references import ensure_assignable, ensure_project_tags
+from application.use_case import UseCase
 from domain.errors import NotFound, ensure_version
 from domain.tasks import KEEP, Keep, Priority, TaskChanges, TaskStatus, TaskSummary
 from domain.unit_of_work import UnitOfWork
@@ -27,7 +28,7 @@ class UpdateTaskCommand:
     tag_ids: frozenset[UUID] | None = None
 
 
-class UpdateTask:
+class UpdateTask(UseCase):
     """Change a task's fields, status, assignee or tag set.
 
     Rules: the task must be visible to the actor (else 'not found'), who must be able to write in

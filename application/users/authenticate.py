@@ -2,6 +2,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from application.ports import Clock, IssuedToken, PasswordHasher, TokenIssuer
+from application.use_case import UseCase
 from domain.errors import AuthenticationFailed, ValidationFailed
 from domain.unit_of_work import UnitOfWork
 from domain.users import UserChanges, normalize_email
@@ -13,7 +14,7 @@ class AuthenticateCommand:
     password: str = field(repr=False)
 
 
-class Authenticate:
+class Authenticate(UseCase):
     """Exchange an email and password for an access token.
 
     Rules: the account must exist, be active and not deleted, and the password must match; every

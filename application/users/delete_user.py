@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.permissions import ServiceAccess
 from application.ports import Clock
+from application.use_case import UseCase
 from application.users.access import load_visible_user
 from application.users.admins import ensure_not_last_admin
 from domain.errors import ensure_version
@@ -17,7 +18,7 @@ class DeleteUserCommand:
     expected_version: int | None = None
 
 
-class DeleteUser:
+class DeleteUser(UseCase):
     """Soft-delete a user: the row stays, every query stops seeing it, its tokens stop working.
 
     Rules: a member may not delete anyone (another user's id is 'not found', their own is refused);

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 from uuid import UUID
 
+from application.use_case import UseCase
 from application.users.access import load_visible_user
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor, User
@@ -13,7 +14,7 @@ class GetUserQuery:
     include_deleted: bool = False
 
 
-class GetUser:
+class GetUser(UseCase):
     """Read one user.
 
     Rules: admins read anyone (soft-deleted users too, when asked); members read only themselves,

@@ -2,6 +2,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from application.permissions import ServiceAccess
+from application.use_case import UseCase
 from domain.paging import Page, PageRequest, SortKey
 from domain.unit_of_work import UnitOfWork
 from domain.users import DEFAULT_USER_SORT, Actor, User, UserFilters
@@ -15,7 +16,7 @@ class ListUsersQuery:
     page: PageRequest = PageRequest()
 
 
-class ListUsers:
+class ListUsers(UseCase):
     """List users a page at a time. Rules: administrators only; the email filter ignores case."""
 
     def __init__(self, uow: UnitOfWork) -> None:

@@ -2,6 +2,7 @@ from dataclasses import dataclass, field
 
 from application.permissions import ServiceAccess
 from application.ports import Clock, PasswordHasher
+from application.use_case import UseCase
 from application.users.emails import ensure_email_free
 from domain.ids import new_id
 from domain.unit_of_work import UnitOfWork
@@ -17,7 +18,7 @@ class RegisterUserCommand:
     role: UserRole = UserRole.MEMBER
 
 
-class RegisterUser:
+class RegisterUser(UseCase):
     """Create a user account.
 
     Rules: only administrators register users; the email must be valid and not used by another

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.permissions import ServiceAccess
 from application.ports import Clock
+from application.use_case import UseCase
 from application.users.emails import ensure_email_free
 from domain.errors import NotFound
 from domain.unit_of_work import UnitOfWork
@@ -15,7 +16,7 @@ class RestoreUserCommand:
     user_id: UUID
 
 
-class RestoreUser:
+class RestoreUser(UseCase):
     """Bring a soft-deleted user back.
 
     Rules: administrators only; restoring a user who is not deleted changes nothing; a restore is

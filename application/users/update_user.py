@@ -3,6 +3,7 @@ from uuid import UUID
 
 from application.permissions import ServiceAccess
 from application.ports import Clock, PasswordHasher
+from application.use_case import UseCase
 from application.users.access import load_visible_user
 from application.users.admins import ensure_not_last_admin
 from application.users.emails import ensure_email_free
@@ -25,7 +26,7 @@ class UpdateUserCommand:
     password: str | None = field(default=None, repr=False)
 
 
-class UpdateUser:
+class UpdateUser(UseCase):
     """Change a user's details.
 
     Rules: admins change anyone; members change only themselves (anyone else is 'not found') and may

@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from application.users.authenticate import (
 from domain.unit_of_work import UnitOfWork
 from domain.users import UserRole
 from tests.factories import unique_email
+from tests.servers import free_port, wait_until_live
 
 PASSWORD = "a long enough password"
 
@@ -185,6 +185,7 @@ def test_serve_runs_the_app_factory_with_uvloop_httptools_and_the_workers_asked_
     assert (run["loop"], run["http"]) == ("uvloop", "httptools")
     assert (run["workers"], run["host"], run["port"]) == (3, "127.0.0.1", 8123)
     assert run["timeout_graceful_shutdown"] > 0
+    assert run["timeout_worker_healthcheck"] >= 30  # a worker may take that long to start on a busy machine
     assert {stop: signal.getsignal(stop) for stop in handlers} == handlers  # put back as found
 
 
@@ -231,46 +232,29 @@ def test_serve_refuses_a_workers_flag_that_is_not_a_positive_whole_number(
 BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_live(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=5) as response:
-                assert response.status == 200
-                return
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise
-            time.sleep(0.2)
-
-
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_served_api_finishes_a_request_in_flight_on_sigterm_then_exits_0_having_closed_the_database(
-    workers: int, tmp_path: Path
+    workers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The request's body arrives only after SIGTERM: the server must wait for it and answer.
 
     On SQLite in WAL mode the -wal file is removed when the last connection closes, so its absence
     after exit shows the app's shutdown disposed of the pool (a process that just exits leaves it).
     """
-    email, port = unique_email(), _free_port()
-    env = {**os.environ, "TASKBOARD_PORT": str(port), "TASKBOARD_ADMIN_PASSWORD": PASSWORD}
-    for command in (["db", "upgrade"], ["users", "create-admin", "--email", email]):
-        subprocess.run([BIN / "taskboard", *command], env=env, check=True, capture_output=True, timeout=60)
+    email, port = unique_email(), free_port()
+    monkeypatch.setenv("TASKBOARD_PORT", str(port))
+    monkeypatch.setenv("TASKBOARD_ADMIN_PASSWORD", PASSWORD)
+    # Migrated and given its admin in process: only the server under test needs a process of its own.
+    assert run_cli("db", "upgrade") == 0
+    assert run_cli("users", "create-admin", "--email", email) == 0
+    env = dict(os.environ)
     log = tmp_path / "serve.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [BIN / "taskboard", "serve", "--workers", str(workers)], env=env, stderr=log_file
         )
     try:
-        _wait_until_live(port, process)
+        wait_until_live(port, lambda: process.poll() is not None, log)
         body = json.dumps({"email": email, "password": PASSWORD}).encode()
         with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
             client.sendall(
@@ -296,3 +280,38 @@ def test_a_served_api_finishes_a_request_in_flight_on_sigterm_then_exits_0_havin
     printed = log.read_text()
     assert printed.count("Application shutdown complete") == workers, printed
     assert not (tmp_path / "var" / "taskboard.db-wal").exists()
+
+
+def test_config_prints_every_setting_with_its_secrets_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_DATABASE_URL", "postgresql+asyncpg://app:s3cret-pw@db.internal/taskboard")
+    monkeypatch.setenv("TASKBOARD_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("TASKBOARD_PORT", "9090")
+
+    assert run_cli("config") == 0
+
+    printed = capsys.readouterr().out
+    values = dict(line.split("=", 1) for line in printed.splitlines())
+    assert values["TASKBOARD_DATABASE_URL"] == "postgresql+asyncpg://app:********@db.internal/taskboard"
+    assert values["TASKBOARD_SECRET_KEY"] == "********"
+    assert values["TASKBOARD_PORT"] == "9090"
+    assert "s3cret-pw" not in printed
+    assert "k" * 40 not in printed
+
+
+def test_config_refuses_an_invalid_setting_by_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_WORKERS", "many")
+
+    assert run_cli("config") == 2
+    assert "TASKBOARD_WORKERS" in capsys.readouterr().err
+
+
+def test_the_readme_documents_every_setting_the_service_reads() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+    undocumented = [name for name, _ in Settings().described() if f"| `{name}` |" not in readme]
+
+    assert undocumented == []

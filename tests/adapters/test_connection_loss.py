@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from adapters.persistence.caller import Caller
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from domain.unit_of_work import StorageFailure
+from domain.errors import StoreUnavailable
 from domain.users import User
 from tests.conftest import _asyncpg_dsn, empty_tables
 from tests.factories import UserFactory
@@ -91,12 +91,13 @@ async def test_without_a_caller_check_the_dead_connection_fails_once_and_the_nex
     engine: AsyncEngine, postgresql_url: str
 ) -> None:
     """Sign-in and other anonymous units of work have no first statement of their own to spend, so
-    the use case's first statement meets the dead connection; the pool replaces it for the next."""
+    the use case's first statement meets the dead connection (a 503 over HTTP); the pool replaces
+    it for the next."""
     user = await stored_user(engine)
     await end_pooled_session(engine, postgresql_url)
 
     uow = SqlAlchemyUnitOfWork(AsyncSession(engine))
-    with pytest.raises(StorageFailure) as lost:
+    with pytest.raises(StoreUnavailable) as lost:
         async with uow.read_only():
             await uow.users.get_by_id(user.id)
     assert isinstance(lost.value.__cause__, DBAPIError)
@@ -105,3 +106,41 @@ async def test_without_a_caller_check_the_dead_connection_fails_once_and_the_nex
     again = SqlAlchemyUnitOfWork(AsyncSession(engine))
     async with again.read_only():
         assert await again.users.get_by_id(user.id) == user
+
+
+@pytest.mark.postgres
+async def test_one_lost_connection_retires_every_connection_pooled_before_it(
+    postgresql_engine: AsyncEngine, postgresql_url: str
+) -> None:
+    """After a server restart the pool holds only dead connections. The first error retires them all,
+    so one request fails (a 503), not one per pooled connection, and the next ones connect afresh."""
+    await empty_tables(postgresql_engine)
+    engine = create_engine(postgresql_url, pool_size=3, max_overflow=0)
+    try:
+        user = await stored_user(engine)
+        async with engine.connect() as one, engine.connect() as two, engine.connect() as three:
+            pids = [await c.scalar(text("SELECT pg_backend_pid()")) for c in (one, two, three)]
+        admin = await asyncpg.connect(_asyncpg_dsn(postgresql_url))
+        try:
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", pids)
+            for _ in range(500):  # termination is asynchronous: wait until the processes are gone
+                if not await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = any($1)", pids
+                ):
+                    break
+                await asyncio.sleep(0.01)
+        finally:
+            await admin.close()
+
+        outcomes = []
+        for _ in range(3):
+            uow = SqlAlchemyUnitOfWork(AsyncSession(engine))
+            try:
+                async with uow.read_only():
+                    outcomes.append(await uow.users.get_by_id(user.id) == user)
+            except StoreUnavailable:
+                outcomes.append(False)
+    finally:
+        await engine.dispose()
+
+    assert outcomes == [False, True, True]

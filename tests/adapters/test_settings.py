@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.settings import MIN_SECRET_KEY_LENGTH, Environment, Settings, SettingsError
+from adapters.settings import MIN_SECRET_KEY_LENGTH, DatabasePooler, Environment, Settings, SettingsError
 
 STRONG_KEY = ("correct-horse-battery-staple-" * 2)[:MIN_SECRET_KEY_LENGTH]
 
@@ -26,6 +26,7 @@ def test_defaults_serve_a_local_sqlite_database_in_development(key_file: Path) -
     assert settings.token_issuer == "taskboard"
     assert settings.token_audience == "taskboard-api"
     assert settings.max_body_bytes == 64 * 1024
+    assert settings.statement_timeout_ms == 5000
     assert settings.log_level == "INFO"
 
 
@@ -41,6 +42,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
             "TASKBOARD_TOKEN_ISSUER": "https://auth.example.com",
             "TASKBOARD_TOKEN_AUDIENCE": "example-api",
             "TASKBOARD_MAX_BODY_BYTES": "2048",
+            "TASKBOARD_STATEMENT_TIMEOUT_MS": "1500",
             "TASKBOARD_LOG_LEVEL": "debug",
         }
     )
@@ -55,12 +57,19 @@ def test_every_setting_is_read_from_its_variable() -> None:
         token_issuer="https://auth.example.com",
         token_audience="example-api",
         max_body_bytes=2048,
+        statement_timeout_ms=1500,
         log_level="DEBUG",
     )
 
 
 @pytest.mark.parametrize(
-    "name", ["TASKBOARD_PORT", "TASKBOARD_TOKEN_LIFETIME_SECONDS", "TASKBOARD_MAX_BODY_BYTES"]
+    "name",
+    [
+        "TASKBOARD_PORT",
+        "TASKBOARD_TOKEN_LIFETIME_SECONDS",
+        "TASKBOARD_MAX_BODY_BYTES",
+        "TASKBOARD_STATEMENT_TIMEOUT_MS",
+    ],
 )
 @pytest.mark.parametrize("value", ["eight", "", "3.5"])
 def test_a_setting_that_is_not_a_whole_number_is_refused_by_name(name: str, value: str) -> None:
@@ -75,6 +84,7 @@ def test_a_setting_that_is_not_a_whole_number_is_refused_by_name(name: str, valu
         ("TASKBOARD_PORT", "65536"),
         ("TASKBOARD_TOKEN_LIFETIME_SECONDS", "59"),
         ("TASKBOARD_MAX_BODY_BYTES", "1023"),
+        ("TASKBOARD_STATEMENT_TIMEOUT_MS", "0"),
     ],
 )
 def test_a_number_out_of_range_is_refused_by_name(name: str, value: str) -> None:
@@ -148,3 +158,41 @@ def test_the_secret_key_never_appears_in_the_settings_repr(key_file: Path, given
 
     assert settings.secret_key not in repr(settings)
     assert settings.secret_key not in str(settings)
+
+
+def test_cors_origins_are_read_as_a_comma_separated_list() -> None:
+    env = {"TASKBOARD_CORS_ORIGINS": "https://board.example.com, http://localhost:5173,"}
+
+    assert Settings.from_environment(env).cors_origins == (
+        "https://board.example.com",
+        "http://localhost:5173",
+    )
+    assert Settings.from_environment({}).cors_origins == ()
+
+
+@pytest.mark.parametrize("origin", ["board.example.com", "https://board.example.com/", "ftp://files"])
+def test_a_cors_origin_that_browsers_would_never_send_is_refused(origin: str) -> None:
+    with pytest.raises(SettingsError, match="TASKBOARD_CORS_ORIGINS"):
+        Settings.from_environment({"TASKBOARD_CORS_ORIGINS": origin})
+
+
+def test_the_database_pooler_is_none_unless_pgbouncer_is_named() -> None:
+    url = {"TASKBOARD_SECRET_KEY": STRONG_KEY, "TASKBOARD_DATABASE_URL": "postgresql+asyncpg://db/taskboard"}
+
+    assert Settings.from_environment(url).database_pooler is DatabasePooler.NONE
+    behind = Settings.from_environment(url | {"TASKBOARD_DATABASE_POOLER": "PgBouncer"})
+    assert behind.database_pooler is DatabasePooler.PGBOUNCER
+    with pytest.raises(SettingsError, match="TASKBOARD_DATABASE_POOLER must be one of none, pgbouncer"):
+        Settings.from_environment(url | {"TASKBOARD_DATABASE_POOLER": "pgpool"})
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///./var/taskboard.db", "memory://"])
+def test_a_pooler_in_front_of_a_database_that_is_not_postgresql_is_refused(url: str) -> None:
+    with pytest.raises(SettingsError, match="TASKBOARD_DATABASE_POOLER needs a postgresql"):
+        Settings.from_environment(
+            {
+                "TASKBOARD_SECRET_KEY": STRONG_KEY,
+                "TASKBOARD_DATABASE_URL": url,
+                "TASKBOARD_DATABASE_POOLER": "pgbouncer",
+            }
+        )

@@ -22,20 +22,14 @@ from domain.tasks import DEFAULT_TASK_SORT, Priority, Task, TaskFilters, TaskSta
 from domain.unit_of_work import UnitOfWork
 from domain.users import User, UserRole
 from tests.factories import UserFactory
+from tests.factories_work import unique_project_key
 
 T0 = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 NO_FILTERS = TaskFilters()
 WHOLE_PAGE = PageRequest(limit=MAX_LIMIT)
-_keys = count(1)
 
 
-def unique_project_key() -> str:
-    """PA, PB, ..., PZ, PBA, ...: letters only, as project keys must be, and unique in a run."""
-    number, letters = next(_keys), ""
-    while number:
-        number, digit = divmod(number, 26)
-        letters = chr(ord("A") + digit) + letters
-    return "P" + letters
+_names = count(1)
 
 
 class World:
@@ -65,7 +59,7 @@ class World:
         project = Project.create(
             id=new_id(),
             key=key or unique_project_key(),
-            name=name or f"Project {next(_keys)}",
+            name=name or f"Project {next(_names)}",
             description="",
             now=now,
         )

@@ -15,7 +15,8 @@ from domain.paging import PageRequest, SortKey
 from domain.projects import DEFAULT_PROJECT_SORT, MemberRole, Project, ProjectFilters
 from domain.users import User
 from tests.conftest import UnitOfWorkFactory
-from tests.contract.task_world import World, unique_project_key
+from tests.contract.task_world import World
+from tests.factories_work import unique_project_key
 
 T0 = datetime(2026, 4, 1, 8, 0, 0, 250000, tzinfo=UTC)
 CONCURRENT = 20

@@ -1,4 +1,5 @@
-"""Helpers for the HTTP tests: accounts made through the app's own container, signed in over HTTP."""
+"""Helpers for the HTTP tests: accounts made through the app's own container, with tokens minted by
+the app's token issuer (sign-in itself is tested over HTTP in test_auth.py)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -10,14 +11,20 @@ from dishka import AsyncContainer
 from litestar import Litestar
 
 from adapters.settings import Settings
+from application.ports import TokenIssuer
 from application.users.register_user import RegisterUser, RegisterUserCommand
 from domain.users import Actor, UserRole
 from tests.factories import UserCreateFactory
 
 PROBLEM_JSON = "application/problem+json"
+# An id no object has. Fixed rather than random where it names a parametrised case: every
+# pytest-xdist worker must collect the same test ids.
+NOBODY = UUID("9d3f6c1e-4b2a-4c8e-9f1d-000000000000")
 
-# The main flows run on both databases; the rest on SQLite only (the `api` fixture's default).
+# The main flows run on both databases (or on every backend); the rest on SQLite only (the `api`
+# fixture's default). The app is built once per module and backend, so tests are grouped by backend.
 on_both_databases = pytest.mark.parametrize("api_backend", ["sqlite", "postgresql"], indirect=True)
+on_every_backend = pytest.mark.parametrize("api_backend", ["memory", "sqlite", "postgresql"], indirect=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +67,15 @@ async def sign_in(api: httpx.AsyncClient, email: str, password: str) -> dict[str
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+async def bearer_for(app: Litestar, user_id: UUID, role: UserRole) -> dict[str, str]:
+    """The headers of a signed-in user, with a token from the app's own issuer (no sign-in request)."""
+    tokens = await container_of(app).get(TokenIssuer)
+    return {"Authorization": f"Bearer {tokens.issue(Actor(id=user_id, role=role)).access_token}"}
+
+
 async def new_account(app: Litestar, api: httpx.AsyncClient, role: UserRole = UserRole.MEMBER) -> Account:
     user_id, email, password = await register(app, role)
-    return Account(id=user_id, email=email, password=password, headers=await sign_in(api, email, password))
+    return Account(id=user_id, email=email, password=password, headers=await bearer_for(app, user_id, role))
 
 
 @pytest.fixture

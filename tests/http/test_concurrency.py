@@ -20,10 +20,8 @@ from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from domain.tasks import Task
 from domain.unit_of_work import UnitOfWork
 from tests.conftest import FastHashingProvider, empty_tables, http_client, settings_for, start_app, stop_app
-from tests.http.conftest import Account, assert_problem
+from tests.http.conftest import Account, assert_problem, on_every_backend
 from tests.http.tracker import TASKS, Team, create_task, if_match, list_tasks, make_team, read_task
-
-on_every_backend = pytest.mark.parametrize("api_backend", ["memory", "sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture

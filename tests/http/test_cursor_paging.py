@@ -9,7 +9,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.http.conftest import assert_problem, fields_at_fault, register
+from tests.http.conftest import assert_problem, fields_at_fault, on_every_backend, register
 from tests.http.tracker import (
     PROJECTS,
     TASKS,
@@ -23,7 +23,6 @@ from tests.http.tracker import (
 
 USERS = "/api/v1/users"
 LISTS = ["users", "projects", "tasks", "comments"]
-on_every_backend = pytest.mark.parametrize("api_backend", ["memory", "sqlite", "postgresql"], indirect=True)
 
 
 @dataclass(frozen=True, slots=True)

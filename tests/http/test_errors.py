@@ -19,6 +19,7 @@ from domain.users import User
 from tests.conftest import FastHashingProvider, http_client, settings_for, start_app, stop_app
 from tests.factories import UserCreateFactory
 from tests.http.conftest import (
+    NOBODY,
     Account,
     assert_problem,
     container_of,
@@ -45,7 +46,7 @@ async def read_user(api: httpx.AsyncClient, admin: Account, user_id: object) -> 
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("id", str(uuid4())),
+        ("id", str(NOBODY)),
         ("is_deleted", True),
         ("version", 99),
         ("created_at", "2001-01-01T00:00:00Z"),
@@ -89,7 +90,7 @@ async def test_create_refuses_fields_the_service_assigns(
     [
         f"{USERS}/not-a-uuid",
         f"{USERS}/12345",
-        f"{USERS}/{uuid4()}x",
+        f"{USERS}/{NOBODY}x",
         f"{USERS}/not-a-uuid/restore",
         f"{USERS}/%00",
     ],
@@ -190,7 +191,7 @@ async def test_unknown_route_is_a_404_problem(api: httpx.AsyncClient, admin: Acc
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("PUT", f"{USERS}/{uuid4()}", {"GET", "PATCH", "DELETE"}),
+        ("PUT", f"{USERS}/{NOBODY}", {"GET", "PATCH", "DELETE"}),
         ("DELETE", USERS, {"GET", "POST"}),
         ("GET", TOKEN_URL, {"POST"}),
         ("POST", "/health/live", {"GET"}),

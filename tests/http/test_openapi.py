@@ -104,6 +104,11 @@ def test_every_route_documents_unexpected_failure(document: dict[str, Any]) -> N
         assert "500" in operation["responses"], name
 
 
+def test_every_route_but_liveness_documents_503_for_an_unavailable_database(document: dict[str, Any]) -> None:
+    for name, operation in operations(document).items():
+        assert ("503" in operation["responses"]) == (name != "GET /health/live"), name
+
+
 def test_every_protected_route_documents_401(document: dict[str, Any]) -> None:
     for name, operation in operations(document).items():
         if name not in PUBLIC_OPERATIONS:

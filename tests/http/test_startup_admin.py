@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from adapters.composition import MEMORY_URL, create_app
-from adapters.settings import Settings, SettingsError
+from adapters.composition import create_app
+from adapters.settings import MEMORY_URL, Settings, SettingsError
 from tests.conftest import FastHashingProvider, http_client, settings_for, start_app, stop_app
 
 

@@ -19,7 +19,7 @@ from litestar import Litestar
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.http.conftest import Account, container_of
+from tests.http.conftest import Account, container_of, on_both_databases
 from tests.http.tracker import (
     PROJECTS,
     TASKS,
@@ -31,8 +31,6 @@ from tests.http.tracker import (
     ids,
     make_team,
 )
-
-on_sql_databases = pytest.mark.parametrize("api_backend", ["sqlite", "postgresql"], indirect=True)
 
 # Statements per request: BEGIN, the caller's sign-in check (the user row), what the use case
 # reads and writes, COMMIT.
@@ -170,7 +168,7 @@ async def seed_tasks(api: httpx.AsyncClient, team: Team, count: int) -> list[dic
     return tasks
 
 
-@on_sql_databases
+@on_both_databases
 async def test_task_list_costs_the_same_for_one_task_or_a_hundred(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:
@@ -192,7 +190,7 @@ async def test_task_list_costs_the_same_for_one_task_or_a_hundred(
     assert_same_count(expected_statements, small, by_cursor)
 
 
-@on_sql_databases
+@on_both_databases
 async def test_task_read_costs_the_same_for_a_bare_task_or_a_busy_one(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:
@@ -218,7 +216,7 @@ async def test_task_read_costs_the_same_for_a_bare_task_or_a_busy_one(
     assert len(keyed) == expected_statements + 1, "\n\n".join(keyed)
 
 
-@on_sql_databases
+@on_both_databases
 async def test_project_list_costs_the_same_for_one_project_or_a_hundred(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:
@@ -238,7 +236,7 @@ async def test_project_list_costs_the_same_for_one_project_or_a_hundred(
     assert_same_count(expected_statements, small, by_cursor)
 
 
-@on_sql_databases
+@on_both_databases
 async def test_comment_list_costs_the_same_for_one_comment_or_a_hundred(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:
@@ -262,7 +260,7 @@ async def test_comment_list_costs_the_same_for_one_comment_or_a_hundred(
     assert_same_count(expected_statements, small, by_cursor)
 
 
-@on_sql_databases
+@on_both_databases
 async def test_task_update_costs_one_transaction_and_a_fixed_number_of_statements(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team
 ) -> None:

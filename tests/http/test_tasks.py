@@ -9,7 +9,7 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from tests.http.conftest import Account, assert_problem, fields_at_fault, on_both_databases
+from tests.http.conftest import NOBODY, Account, assert_problem, fields_at_fault, on_both_databases
 from tests.http.tracker import (
     COMMENTS,
     PROJECTS,
@@ -182,7 +182,7 @@ async def test_assignee_must_be_a_member_and_tags_must_be_the_projects(
         ("tag_ids", "backend"),
         ("status", "done"),
         ("key", "OPS-7"),
-        ("reporter_id", str(uuid4())),
+        ("reporter_id", str(NOBODY)),
         ("comment_count", 3),
     ],
 )
@@ -214,7 +214,7 @@ async def test_a_task_is_read_by_id_or_by_key_in_any_case(api: httpx.AsyncClient
     assert by_id.headers["etag"] == by_key.headers["etag"] == '"1"'
 
 
-@pytest.mark.parametrize("ref", ["OPS-3", "WEB-1", "OPS-0", "OPS", "OPS-1-1", "garbage", str(uuid4())])
+@pytest.mark.parametrize("ref", ["OPS-3", "WEB-1", "OPS-0", "OPS", "OPS-1-1", "garbage", str(NOBODY)])
 async def test_a_reference_that_matches_no_task_is_404(api: httpx.AsyncClient, team: Team, ref: str) -> None:
     await create_task(api, team.manager, team.project_id)
     await create_task(api, team.manager, team.project_id)
@@ -533,10 +533,8 @@ async def test_list_default_page_is_twenty_and_a_hundred_is_allowed(
 @pytest.mark.parametrize(
     ("params", "field"),
     [
+        # How a sort is read (whitelist, repeats, empty keys) is tested on parse_sort; one case here.
         ([("sort", "owner")], "sort"),
-        ([("sort", "-priority,comment_count")], "sort"),
-        ([("sort", "priority,-priority")], "sort"),
-        ([("sort", "")], "sort"),
         ([("status", "open")], "status"),
         ([("status", "todo"), ("status", "later")], "status"),
         ([("priority", "critical")], "priority"),
@@ -546,7 +544,7 @@ async def test_list_default_page_is_twenty_and_a_hundred_is_allowed(
         ([("assignee_id", "someone")], "assignee_id"),
         ([("reporter_id", "1")], "reporter_id"),
         ([("assignee", "somebody")], "assignee"),
-        ([("assignee", "none"), ("assignee_id", str(uuid4()))], "assignee"),
+        ([("assignee", "none"), ("assignee_id", str(NOBODY))], "assignee"),
         ([("include_deleted", "perhaps")], "include_deleted"),
         ([("limit", "101")], "limit"),
         ([("limit", "0")], "limit"),
@@ -666,17 +664,9 @@ async def test_done_sets_completed_at_and_reopening_clears_it(api: httpx.AsyncCl
     assert (await read_task(api, team.manager, task["id"]))["completed_at"] is None
 
 
-@pytest.mark.parametrize(
-    ("path", "refused"),
-    [
-        ([], "sideways"),
-        (["done"], "blocked"),
-        (["done"], "cancelled"),
-        (["cancelled"], "in_progress"),
-        (["cancelled"], "done"),
-        (["blocked"], "done"),
-    ],
-)
+# The whole workflow table is tested once, on the use case (tests/unit/tasks/test_update_task.py);
+# here one refused change and one unknown status prove the route's wiring.
+@pytest.mark.parametrize(("path", "refused"), [([], "sideways"), (["done"], "blocked")])
 async def test_status_changes_outside_the_workflow_are_a_422_naming_status(
     api: httpx.AsyncClient, team: Team, path: list[str], refused: str
 ) -> None:
@@ -690,31 +680,6 @@ async def test_status_changes_outside_the_workflow_are_a_422_naming_status(
 
     assert fields_at_fault(assert_problem(response, 422)) == {"status"}
     assert await read_task(api, team.manager, task["id"]) == task | {"latest_comments": []}
-
-
-@pytest.mark.parametrize(
-    ("path", "allowed"),
-    [
-        ([], "blocked"),
-        ([], "cancelled"),
-        ([], "done"),
-        (["blocked"], "in_progress"),
-        (["blocked"], "cancelled"),
-        (["done"], "in_progress"),
-        (["cancelled"], "todo"),
-    ],
-)
-async def test_status_changes_along_the_workflow_are_allowed(
-    api: httpx.AsyncClient, team: Team, path: list[str], allowed: str
-) -> None:
-    task = await create_task(api, team.manager, team.project_id)
-    for status in path:
-        await patch_task(api, team.manager, task["id"], status=status)
-
-    updated = await patch_task(api, team.manager, task["id"], status=allowed)
-
-    assert updated["status"] == allowed
-    assert (updated["completed_at"] is not None) == (allowed == "done")
 
 
 @on_both_databases
@@ -808,8 +773,8 @@ async def test_malformed_if_match_on_a_task_is_422(api: httpx.AsyncClient, team:
     ("field", "value"),
     [
         ("key", "OPS-9"),
-        ("project_id", str(uuid4())),
-        ("reporter_id", str(uuid4())),
+        ("project_id", str(NOBODY)),
+        ("reporter_id", str(NOBODY)),
         ("completed_at", "2030-01-01T00:00:00Z"),
         ("version", 7),
         ("is_deleted", True),

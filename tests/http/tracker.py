@@ -1,30 +1,28 @@
 """Helpers for the project, tag, task and comment tests: a project with one user in each role.
 
-Everything goes through the HTTP API, as a client would, except creating accounts (the operator's
-job, see conftest.register).
+The tests go through the HTTP API, as a client would. What they start from (accounts, the team's
+project and memberships) is made through the application's use cases in the app's own container,
+which is quicker than HTTP and proves nothing less: every route has HTTP tests of its own.
 """
 
-import secrets
-import string
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
+import msgspec
 from litestar import Litestar
 
-from domain.users import UserRole
-from tests.http.conftest import Account, assert_problem, new_account
+from adapters.http.schemas.projects import ProjectRead
+from application.projects.create_project import CreateProject, CreateProjectCommand
+from application.projects.set_member import SetMember, SetMemberCommand
+from domain.projects import MemberRole
+from domain.users import Actor, UserRole
+from tests.factories_work import unique_project_key
+from tests.http.conftest import Account, assert_problem, container_of, new_account
 
 PROJECTS = "/api/v1/projects"
 TASKS = "/api/v1/tasks"
 COMMENTS = "/api/v1/comments"
-
-on_every_backend = pytest.mark.parametrize("api_backend", ["memory", "sqlite", "postgresql"], indirect=True)
-
-
-def unique_project_key() -> str:
-    return "".join(secrets.choice(string.ascii_uppercase) for _ in range(8))
 
 
 def if_match(account: Account, version: int) -> dict[str, str]:
@@ -143,9 +141,17 @@ class Team:
 async def make_team(app: Litestar, api: httpx.AsyncClient, key: str = "OPS") -> Team:
     manager, contributor, viewer, outsider = [await new_account(app, api) for _ in range(4)]
     admin = await new_account(app, api, UserRole.ADMIN)
-    project = await create_project(api, manager, key=key)
-    await set_member(api, manager, project["id"], contributor, "contributor")
-    await set_member(api, manager, project["id"], viewer, "viewer")
+    manager_actor = Actor(id=manager.id, role=UserRole.MEMBER)
+    async with container_of(app)() as request_container:
+        created = await (await request_container.get(CreateProject)).execute(
+            CreateProjectCommand(actor=manager_actor, key=key, name="Operations")
+        )
+    for account, role in ((contributor, MemberRole.CONTRIBUTOR), (viewer, MemberRole.VIEWER)):
+        async with container_of(app)() as request_container:
+            await (await request_container.get(SetMember)).execute(
+                SetMemberCommand(actor=manager_actor, project_id=created.id, user_id=account.id, role=role)
+            )
+    project = msgspec.to_builtins(ProjectRead.from_project(created))
     return Team(
         project=project,
         manager=manager,

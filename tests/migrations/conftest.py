@@ -25,8 +25,13 @@ async def database_url(empty_database: str) -> AsyncIterator[str]:
     """A database with no tables; whatever a test migrates is undone afterwards."""
     yield empty_database
     # The PostgreSQL database is shared by the whole run, so hand it back empty even after a failure.
-    await migrations.downgrade(empty_database, "base")
-    engine = create_async_engine(empty_database, poolclass=NullPool)
+    await empty_again(empty_database)
+
+
+async def empty_again(url: str) -> None:
+    """Take every migration back and drop Alembic's own table: the database is as it was created."""
+    await migrations.downgrade(url, "base")
+    engine = create_async_engine(url, poolclass=NullPool)
     try:
         async with engine.begin() as connection:
             await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))

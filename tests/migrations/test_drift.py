@@ -6,7 +6,7 @@ those two are compared here as well. Nor does it know `Index.ddl_if(dialect=...)
 models create on PostgreSQL only is left out of the comparison on the other database here.
 """
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -19,7 +19,27 @@ from sqlalchemy.sql.elements import UnaryExpression, conv
 
 from adapters.persistence.sqlalchemy import migrations
 from adapters.persistence.sqlalchemy.models import Base
+from tests.migrations.conftest import empty_again
 from tests.migrations.schema import check_constants, descending_columns, normalized_predicate, on_connection
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def drift_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('drift') / 'taskboard.db'}"
+    # Resolved from a sync fixture: pytest-asyncio cannot start an async fixture from a running loop.
+    url: str = request.getfixturevalue("postgresql_empty_url")
+    return url
+
+
+@pytest.fixture(scope="module")
+async def migrated_url(drift_database: str) -> AsyncIterator[str]:
+    """A database at the newest revision, migrated once per module: these tests only read its schema."""
+    url = drift_database
+    await migrations.upgrade(url)
+    yield url
+    # The PostgreSQL database is shared by the whole run: hand it back as empty as it was found.
+    await empty_again(url)
 
 
 def created_on(dialect: Dialect, item: object) -> bool:
@@ -104,10 +124,9 @@ def schema_drift(connection: Connection, metadata: sa.MetaData) -> list[str]:
     return differences
 
 
-async def test_models_and_migrations_describe_the_same_schema(database_url: str) -> None:
-    await migrations.upgrade(database_url)
+async def test_models_and_migrations_describe_the_same_schema(migrated_url: str) -> None:
 
-    drift = await on_connection(database_url, lambda sync: schema_drift(sync, Base.metadata))
+    drift = await on_connection(migrated_url, lambda sync: schema_drift(sync, Base.metadata))
 
     assert drift == []
 
@@ -124,10 +143,9 @@ def copy_of_the_models() -> sa.MetaData:
     return copy
 
 
-async def test_a_copy_of_the_models_has_no_drift_either(database_url: str) -> None:
-    await migrations.upgrade(database_url)
+async def test_a_copy_of_the_models_has_no_drift_either(migrated_url: str) -> None:
 
-    assert await on_connection(database_url, lambda sync: schema_drift(sync, copy_of_the_models())) == []
+    assert await on_connection(migrated_url, lambda sync: schema_drift(sync, copy_of_the_models())) == []
 
 
 # A drift check that cannot fail proves nothing: each change below, made to a copy of the models,
@@ -243,13 +261,12 @@ def stop_cascading_tag_deletes(metadata: sa.MetaData) -> None:
     ],
 )
 async def test_drift_check_notices_models_that_differ_from_the_migrations(
-    database_url: str, change: Callable[[sa.MetaData], None], reported: str
+    migrated_url: str, change: Callable[[sa.MetaData], None], reported: str
 ) -> None:
-    await migrations.upgrade(database_url)
     drifted = copy_of_the_models()
     change(drifted)
 
-    drift = await on_connection(database_url, lambda sync: schema_drift(sync, drifted))
+    drift = await on_connection(migrated_url, lambda sync: schema_drift(sync, drifted))
 
     # Alembic reports a changed foreign key as removed and added again: two differences, one change.
     assert drift
@@ -261,12 +278,11 @@ def drop_trigram_index(metadata: sa.MetaData) -> None:
     tasks.indexes.remove(named_index(tasks, "ix_tasks_title_folded_trgm"))
 
 
-async def test_the_trigram_index_is_compared_on_postgresql_and_left_out_elsewhere(database_url: str) -> None:
-    await migrations.upgrade(database_url)
+async def test_the_trigram_index_is_compared_on_postgresql_and_left_out_elsewhere(migrated_url: str) -> None:
     drifted = copy_of_the_models()
     drop_trigram_index(drifted)
 
-    drift = await on_connection(database_url, lambda sync: (sync.dialect.name, schema_drift(sync, drifted)))
+    drift = await on_connection(migrated_url, lambda sync: (sync.dialect.name, schema_drift(sync, drifted)))
 
     # The models create it on PostgreSQL only (ddl_if); SQLite has no such index to compare.
     match drift:

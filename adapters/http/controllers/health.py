@@ -5,7 +5,7 @@ from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, Response, get
 
 from adapters.health import ReadinessProbe
-from adapters.http.problems import FieldError, problem, problem_responses
+from adapters.http.problems import RETRY_AFTER_SECONDS, FieldError, problem, problem_responses
 
 
 class HealthStatus(msgspec.Struct):
@@ -17,7 +17,7 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get("/live", summary="The process is up", responses=problem_responses(), security=[{}])
+    @get("/live", summary="The process is up", responses=problem_responses(needs_store=False), security=[{}])
     async def live(self) -> HealthStatus:
         return HealthStatus(status="ok")
 
@@ -37,4 +37,10 @@ class HealthController(Controller):
         failures = [
             FieldError(field=name, message=state) for name, state in readiness.checks.items() if state != "ok"
         ]
-        return problem(request, 503, "the service is not ready", failures)
+        return problem(
+            request,
+            503,
+            "the service is not ready",
+            failures,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )

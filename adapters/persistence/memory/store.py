@@ -34,6 +34,10 @@ class MemoryStore:
         self._open_snapshots: list[_Versions] = []
         self.lock = asyncio.Lock()
 
+    def clear(self) -> None:
+        """Forget every row, as a new process would start (between tests, or to reset a demo)."""
+        self._tables.clear()
+
     def begin(self) -> None:
         self._undo = {}
 

@@ -1,13 +1,27 @@
-"""The one place where database constraint violations become domain errors."""
+"""The one place where database errors become domain errors: rule violations, and the store being
+unavailable or too busy for now."""
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
-from domain.errors import Conflict, DomainError, StaleVersion
+from domain.errors import Conflict, DomainError, StaleVersion, StoreUnavailable, TransientConflict
 from domain.unit_of_work import StorageFailure, WriteInReadOnlyUnitOfWork
 
 # PostgreSQL's SQLSTATE for a write in a READ ONLY transaction.
 _READ_ONLY_SQL_TRANSACTION = "25006"
+# PostgreSQL rolled the transaction back because it collided with another: running it again may work.
+_RETRYABLE_SQLSTATES = {
+    "40001": "the request collided with concurrent ones (serialization failure)",
+    "40P01": "the request collided with concurrent ones (deadlock)",
+}
+_STATEMENT_TIMEOUT = "57014"
+# Class 08 (connection exceptions), the server shutting down or starting up, too many connections.
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# SQLite's primary result codes for a lock another connection holds (extended codes keep them in
+# the low byte): SQLITE_BUSY and SQLITE_LOCKED.
+_SQLITE_LOCK_CODES = (5, 6)
+UNREACHABLE = "the database is unreachable; try again shortly"
 
 # Constraint markers as PostgreSQL (index name) and SQLite (table.column) report them.
 _UNIQUE_VIOLATIONS: list[tuple[tuple[str, ...], str, str]] = [
@@ -31,6 +45,33 @@ def to_domain_error(error: BaseException) -> DomainError | None:
             if any(marker in message for marker in markers):
                 return Conflict(text, field=field)
         return Conflict("the change conflicts with existing data")
+    return to_unavailable(error)
+
+
+def to_unavailable(error: BaseException) -> StoreUnavailable | None:
+    """StoreUnavailable (TransientConflict when running the unit of work again may work) for an
+    error that says nothing about the request itself, or None.
+
+    The detail names the kind of trouble only; the driver's message (host names, statements) is for
+    the log. A connection refused or timed out leaves asyncpg as a plain OSError or TimeoutError,
+    and the server's refusals (starting up, shutting down) as an error with a SQLSTATE but unwrapped.
+    """
+    if isinstance(error, PoolTimeout):
+        return StoreUnavailable("no database connection became free in time; the service is overloaded")
+    if isinstance(error, OSError | TimeoutError):
+        return StoreUnavailable(UNREACHABLE)
+    orig = error.orig if isinstance(error, DBAPIError) else error
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return TransientConflict(_RETRYABLE_SQLSTATES[sqlstate])
+    if sqlstate == _STATEMENT_TIMEOUT:
+        return StoreUnavailable("a database statement ran longer than the statement timeout allows")
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return StoreUnavailable("the connection to the database was lost before the request completed")
+    if isinstance(sqlstate, str) and sqlstate.startswith(_UNREACHABLE_SQLSTATES):
+        return StoreUnavailable(UNREACHABLE)
+    if getattr(orig, "sqlite_errorcode", -1) & 0xFF in _SQLITE_LOCK_CODES:
+        return TransientConflict("another request held the database's write lock too long")
     return None
 
 

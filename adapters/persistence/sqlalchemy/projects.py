@@ -5,7 +5,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Row, and_, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import (
     copy_project_onto_model,
@@ -38,6 +38,28 @@ _PROJECT_COLUMNS = (
 
 # Managers first, then contributors, then viewers: the order the roles are declared in.
 _ROLE_RANK = case({role: position for position, role in enumerate(MemberRole)}, value=_members.c.role)
+
+
+async def take_task_numbers(
+    connection: AsyncSession | AsyncConnection, project_id: UUID, count: int
+) -> range:
+    """The next `count` numbers of a project's tasks, handed out by its counter (the last number
+    handed out, 0 for a new project): for the repository's creates and the seeder's bulk loads.
+
+    One statement reads and bumps the counter: PostgreSQL holds the row lock until commit, so
+    concurrent creates queue on it; SQLite's BEGIN IMMEDIATE serialises whole transactions.
+    """
+    statement = (
+        update(ProjectModel)
+        .where(ProjectModel.id == project_id)
+        .values(task_counter=ProjectModel.task_counter + count)
+        .returning(ProjectModel.task_counter)
+        .execution_options(synchronize_session=False)
+    )
+    last = await connection.scalar(statement)
+    if last is None:
+        raise NotFound("project not found")
+    return range(last - count + 1, last + 1)
 
 
 class SqlAlchemyProjectRepository:
@@ -88,18 +110,7 @@ class SqlAlchemyProjectRepository:
         await self._save(project)
 
     async def next_task_number(self, project_id: UUID) -> int:
-        # One statement reads and bumps the counter: PostgreSQL holds the row lock until commit, so
-        # concurrent creates queue on it; SQLite's BEGIN IMMEDIATE serialises whole transactions.
-        statement = (
-            update(ProjectModel)
-            .where(ProjectModel.id == project_id)
-            .values(task_counter=ProjectModel.task_counter + 1)
-            .returning(ProjectModel.task_counter)
-            .execution_options(synchronize_session=False)
-        )
-        number = await self._session.scalar(statement)
-        if number is None:
-            raise NotFound("project not found")
+        (number,) = await take_task_numbers(self._session, project_id, 1)
         return number
 
     async def get_member(self, project_id: UUID, user_id: UUID) -> ProjectMember | None:

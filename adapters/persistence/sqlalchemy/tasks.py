@@ -1,5 +1,6 @@
 import builtins
 import dataclasses
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -19,7 +20,7 @@ from adapters.persistence.sqlalchemy.models import (
     UserModel,
     task_tags,
 )
-from adapters.persistence.sqlalchemy.sorting import Term, after, order_by, paged
+from adapters.persistence.sqlalchemy.sorting import Term, after, by_code_point, order_by, paged
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Page, PageRequest, SortKey
 from domain.projects import tag_name_key
@@ -269,11 +270,7 @@ class SqlAlchemyTaskRepository:
         what ascending order does anyway, so `-priority,due_date` reads its index in order.
         `key` orders by `project_key`, then number; by number alone within a project (None).
         """
-        postgresql = self._postgresql()
-
-        def text(column: Any) -> Any:
-            return column.collate("C") if postgresql else column
-
+        text = functools.partial(by_code_point, self._session)
         expressions: dict[str, Sequence[Any]] = {
             "key": [_tasks.c.number] if project_key is None else [text(project_key), _tasks.c.number],
             "title": [text(_tasks.c.title)],

@@ -26,7 +26,8 @@ from domain.users import UserRepository
 
 class SqlAlchemyUnitOfWork:
     """One database transaction per `async with` (`session.begin()`): commit on success, rollback
-    on any exception; constraint violations and lost optimistic-locking races leave as domain errors.
+    on any exception; constraint violations, lost optimistic-locking races and an unavailable or
+    contended database leave as domain errors (adapters/persistence/sqlalchemy/errors.py).
 
     The session checks a connection out of the pool when the transaction begins and gives it back
     when it ends. Read-only transactions run as `READ ONLY` at `REPEATABLE READ` on PostgreSQL (one
@@ -81,13 +82,12 @@ class SqlAlchemyUnitOfWork:
                 # Checks the connection out with the transaction's mode set; no round trip yet.
                 await self._session.connection(execution_options=options)
                 await confirm_caller(self.users, self._caller)
-            except DBAPIError as error:
+            except BaseException as error:
                 await self._abandon(transaction)
-                if attempt == 2 or not error.connection_invalidated:
-                    raise _translated(error) or error from error
-                continue
-            except BaseException:
-                await self._abandon(transaction)
+                if attempt == 1 and isinstance(error, DBAPIError) and error.connection_invalidated:
+                    continue
+                if (translated := _translated(error)) is not None:
+                    raise translated from error
                 raise
             self._transaction = transaction
             return
