@@ -35,6 +35,7 @@ class IssuedToken:
 
 
 class TokenIssuer(Protocol):
-    def issue(self, actor: Actor) -> IssuedToken:
-        """A token that speaks for the actor: their account, in the role they hold now."""
+    def issue(self, actor: Actor, password_hash: str) -> IssuedToken:
+        """A token that speaks for the actor: their account, in the role they hold now, for as long
+        as their password is the one `password_hash` was made from."""
         ...

@@ -9,6 +9,8 @@ from domain.errors import ValidationFailed
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# The largest offset both databases take (a signed 64-bit integer); asyncpg and SQLite refuse more.
+MAX_OFFSET = 2**63 - 1
 
 T = TypeVar("T")
 
@@ -76,8 +78,8 @@ class PageRequest:
     after: Keyset | None = None
 
     def __post_init__(self) -> None:
-        if self.offset < 0:
-            raise ValidationFailed("must be 0 or more", field="offset")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise ValidationFailed(f"must be between 0 and {MAX_OFFSET}", field="offset")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise ValidationFailed(f"must be between 1 and {MAX_LIMIT}", field="limit")
         if self.after is not None and self.offset:

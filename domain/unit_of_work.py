@@ -14,6 +14,14 @@ class WriteInReadOnlyUnitOfWork(RuntimeError):
     """A use case wrote inside `read_only()`: a programming error, refused alike by every adapter."""
 
 
+class StorageFailure(RuntimeError):
+    """The store failed for a reason that is no rule of ours and no fault of the caller's.
+
+    The message says which statement failed and how (an error class or code), never with what
+    values: those may be passwords, their hashes or anything else a request carried.
+    """
+
+
 class UnitOfWork(Protocol):
     """`async with uow:` begins a transaction; leaving the block commits, an exception rolls back.
 
@@ -22,7 +30,8 @@ class UnitOfWork(Protocol):
     (WriteInReadOnlyUnitOfWork).
 
     Repositories are attributes so that a use case reaches every table through one transaction.
-    Adapters translate their own constraint violations into domain errors on the way out. A unit
+    Adapters translate their own constraint violations into domain errors on the way out, and any
+    other failure of the store into StorageFailure. A unit
     of work opened on behalf of a signed-in caller first confirms, inside the same transaction,
     that the caller's token still speaks for their account (else AuthenticationFailed).
     """

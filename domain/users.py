@@ -63,6 +63,15 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class Standing:
+    """What a signed-in caller's token must still match: the account as an actor (its current role)
+    and its current password hash, which every password change replaces (a new salt each time)."""
+
+    actor: Actor
+    password_hash: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class UserRef:
     """A user as other objects show them (a task's assignee, a comment's author)."""
 
@@ -188,8 +197,8 @@ class UserRepository(Protocol):
 
     async def get_by_email(self, email: str) -> User | None: ...
 
-    async def find_actor(self, user_id: UUID) -> Actor | None:
-        """The user as an actor (id and current role) while the account may sign in: it exists, is
+    async def find_standing(self, user_id: UUID) -> Standing | None:
+        """The user's current role and password hash while the account may sign in: it exists, is
         not deleted and is active; None otherwise."""
         ...
 

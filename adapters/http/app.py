@@ -1,10 +1,11 @@
 """The Litestar application around a container of the composition root (adapters/composition.py)."""
 
 import gc
+from typing import Any
 
 from dishka import AsyncContainer
 from dishka.integrations.litestar import DishkaRouter, setup_dishka
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import CacheControlHeader, MutableScopeHeaders
@@ -22,6 +23,7 @@ from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.rate_limits import limit_writes
+from adapters.http.reading import TaskboardRequest, refuse_unreadable_query
 from adapters.settings import Settings
 
 # A request allocates thousands of objects that die with it. At CPython's default threshold (700 net
@@ -47,6 +49,13 @@ async def add_security_headers(message: Message, _scope: Scope) -> None:
 # What a browser front end may send and read across origins.
 CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"]
 CORS_RESPONSE_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After"]
+
+
+async def read_then_limit(request: Request[Any, Any, Any]) -> None:
+    """Litestar takes one hook before the handler: an unreadable query is refused before it can
+    count against the caller's writes."""
+    await refuse_unreadable_query(request)
+    await limit_writes(request)
 
 
 def cors_config(settings: Settings) -> CORSConfig | None:
@@ -95,7 +104,8 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        before_request=limit_writes,
+        request_class=TaskboardRequest,
+        before_request=read_then_limit,
         on_app_init=[jwt_auth(settings).on_app_init],
         # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
         on_startup=[collect_young_objects_less_often, create_startup_admin],

@@ -8,7 +8,7 @@ from litestar.connection import ASGIConnection
 from litestar.security.jwt import JWTAuth, Token
 
 from adapters.persistence.caller import Caller
-from adapters.security.tokens import JWT_ALGORITHM, actor_of
+from adapters.security.tokens import JWT_ALGORITHM, claims_of
 from adapters.settings import Settings
 from domain.users import Actor
 
@@ -19,14 +19,16 @@ async def retrieve_actor(token: Token, connection: ASGIConnection[Any, Any, Any,
     """The actor the verified token names, without a database round trip of its own.
 
     The token is only as good as the account behind it: the request's unit of work confirms the
-    account (live, active, same role) as the first statement of its transaction, so a deactivated
-    user is refused at once and the check costs no transaction of its own.
+    account (live, active, same role, same password) as the first statement of its transaction,
+    so a deactivated user is refused at once and the check costs no transaction of its own.
     """
-    actor = actor_of(token)
-    if actor is None:
+    claims = claims_of(token)
+    if claims is None:
         return None
+    actor, stamp = claims
     container: AsyncContainer = connection.state.dishka_container
-    (await container.get(Caller)).actor = actor
+    caller = await container.get(Caller)
+    caller.actor, caller.password_stamp = actor, stamp
     return actor
 
 

@@ -1,6 +1,11 @@
 """Entity tags from versions: `ETag: "3"` on reads, `If-Match: "3"` on writes."""
 
+import re
+
 from domain.errors import ValidationFailed
+
+# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+_ENTITY_TAG = re.compile(r'"([0-9]{1,18})"')
 
 
 def etag(version: int) -> str:
@@ -11,7 +16,7 @@ def expected_version(if_match: str | None) -> int | None:
     """The version an If-Match header names; None when absent or `*` (any version will do)."""
     if if_match is None or if_match.strip() == "*":
         return None
-    value = if_match.strip()
-    if len(value) >= 3 and value[0] == value[-1] == '"' and value[1:-1].isdigit():
-        return int(value[1:-1])
+    match = _ENTITY_TAG.fullmatch(if_match.strip())
+    if match is not None:
+        return int(match.group(1))
     raise ValidationFailed('must be one entity tag as sent in ETag, e.g. "3"', field="If-Match")

@@ -9,13 +9,13 @@ from litestar.params import HeaderParameter, QueryParameter
 from litestar.security.jwt import Token
 from msgspec import UnsetType
 
-from domain.paging import MAX_LIMIT
+from domain.paging import MAX_LIMIT, MAX_OFFSET
 from domain.users import Actor
 
 T = TypeVar("T")
 
 AuthedRequest = Request[Actor, Token, Any]
-Offset = Annotated[int, QueryParameter(ge=0, description="How many items to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="How many items to skip")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}")]
 IfMatch = Annotated[
     str | None,

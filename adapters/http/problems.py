@@ -1,8 +1,10 @@
 """Every error response, in one place: RFC 9457 problem details (application/problem+json)."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
+from uuid import uuid4
 
 import msgspec
 from litestar import Request, Response
@@ -19,8 +21,12 @@ from domain.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
+from domain.unit_of_work import StorageFailure
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client's own request id is kept only if it cannot forge a log line or smuggle anything in.
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # What a 503 tells clients to wait before trying again: outages worth a 503 last seconds.
 RETRY_AFTER_SECONDS = 1
 logger = logging.getLogger(__name__)
@@ -54,6 +60,14 @@ class UnreadableParameter(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields
+
+
+class UnreadableBody(Exception):
+    """A request body that is not JSON the service can decode at all: a 400 naming the body."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
@@ -98,7 +112,14 @@ def domain_error_to_problem(request: Request[Any, Any, Any], error: DomainError)
     headers = None
     if isinstance(error, StoreUnavailable):
         # The cause (the driver's message, host names) is for the operator, not for the client.
-        logger.warning("%s %s: %s (%r)", request.method, request.url.path, error.message, error.__cause__)
+        logger.warning(
+            "%s %s (request %s): %s (%r)",
+            request.method,
+            request.url.path,
+            request_id_of(request),
+            error.message,
+            error.__cause__,
+        )
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return problem(request, status, error.message, errors, headers)
 
@@ -121,9 +142,49 @@ def unreadable_parameter_to_problem(
     return problem(request, HTTPStatus.BAD_REQUEST, error.message, errors)
 
 
+def unreadable_body_to_problem(request: Request[Any, Any, Any], error: UnreadableBody) -> Response[Problem]:
+    errors = [FieldError(field="body", message=error.message, source="body")]
+    return problem(request, HTTPStatus.BAD_REQUEST, f"the body {error.message}", errors)
+
+
+def request_id_of(request: Request[Any, Any, Any]) -> str:
+    """The id that ties a request's log lines to the answer it got; the one place that decides it.
+
+    A middleware that gives every request an id (and logs with it) would set `request_id` in the
+    request's state; until then, the client's X-Request-ID when it is plain, else a new one.
+    """
+    state = request.state
+    if "request_id" not in state:
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        state.request_id = given if _CLIENT_REQUEST_ID.fullmatch(given) else uuid4().hex
+    request_id: str = state.request_id
+    return request_id
+
+
+def storage_failure_to_problem(request: Request[Any, Any, Any], error: StorageFailure) -> Response[Problem]:
+    # One line, no traceback: the failure's message names the statement and the kind of error
+    # only, and the database's own message, which may quote values, stays out of the log.
+    request_id = request_id_of(request)
+    logger.error(
+        "database error on %s %s (request %s): %s", request.method, request.url.path, request_id, error
+    )
+    return problem(
+        request,
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "an unexpected error occurred",
+        headers={REQUEST_ID_HEADER: request_id},
+    )
+
+
 def unexpected_error_to_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(request, HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error occurred")
+    request_id = request_id_of(request)
+    logger.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id)
+    return problem(
+        request,
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "an unexpected error occurred",
+        headers={REQUEST_ID_HEADER: request_id},
+    )
 
 
 def _field_error(item: dict[str, Any]) -> FieldError:
@@ -146,6 +207,8 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error_to_problem,
     HTTPException: http_exception_to_problem,
     UnreadableParameter: unreadable_parameter_to_problem,
+    UnreadableBody: unreadable_body_to_problem,
+    StorageFailure: storage_failure_to_problem,
     Exception: unexpected_error_to_problem,
 }
 

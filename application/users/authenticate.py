@@ -19,7 +19,8 @@ class Authenticate(UseCase):
 
     Rules: the account must exist, be active and not deleted, and the password must match; every
     failure gives the same answer so that nobody learns which emails have accounts. A hash made
-    with outdated parameters is replaced on a successful sign-in.
+    with outdated parameters is replaced on a successful sign-in. The token lasts while the
+    password does: it is issued for the hash stored when it was made.
     """
 
     def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, tokens: TokenIssuer, clock: Clock) -> None:
@@ -43,15 +44,20 @@ class Authenticate(UseCase):
             raise failure
         if not await self._hasher.verify(user.password_hash, command.password) or not user.is_active:
             raise failure
-        if self._hasher.needs_rehash(user.password_hash):
-            await self._rehash(user.password_hash, command.password, user.id)
-        return self._tokens.issue(user.as_actor())
+        password_hash = user.password_hash
+        if self._hasher.needs_rehash(password_hash):
+            password_hash = await self._rehash(password_hash, command.password, user.id)
+        return self._tokens.issue(user.as_actor(), password_hash)
 
-    async def _rehash(self, old_hash: str, password: str, user_id: UUID) -> None:
+    async def _rehash(self, old_hash: str, password: str, user_id: UUID) -> str:
+        """Store a hash with the current parameters; return the hash now stored."""
         new_hash = await self._hasher.hash(password)
         async with self._uow:
             user = await self._uow.users.get_by_id(user_id)
-            # Skip if the password changed meanwhile: the newer hash wins.
-            if user is not None and user.password_hash == old_hash:
-                user.apply(UserChanges(password_hash=new_hash), self._clock.now())
-                await self._uow.users.update(user)
+            # Skip if the password changed meanwhile: the newer hash wins, and the token issued for
+            # the old one will be refused.
+            if user is None or user.password_hash != old_hash:
+                return old_hash
+            user.apply(UserChanges(password_hash=new_hash), self._clock.now())
+            await self._uow.users.update(user)
+        return new_hash

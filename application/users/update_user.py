@@ -30,7 +30,8 @@ class UpdateUser(UseCase):
     """Change a user's details.
 
     Rules: admins change anyone; members change only themselves (anyone else is 'not found') and may
-    not change their own role or active flag; the email stays unique among non-deleted users; the
+    not change their own role, active flag or email; the email stays unique among non-deleted users;
+    the
     last active admin cannot be demoted or deactivated; a stale expected version is refused; a
     request that changes nothing leaves the version as it is.
     """
@@ -55,6 +56,12 @@ class UpdateUser(UseCase):
             user = await load_visible_user(users, command.actor, command.user_id)
             ensure_version(user.version, command.expected_version)
             if email is not None and email != user.email:
+                # A member is refused before the email is looked up, so the answer is the same
+                # whether it is free or taken: "taken" would tell any signed-in user who has an
+                # account. Admins see every user anyway. Self-service needs the new address
+                # verified first, which the service cannot do yet.
+                if not ServiceAccess(command.actor).can_administer:
+                    raise PermissionDenied("an administrator changes email addresses", field="email")
                 await ensure_email_free(users, email, owner=user.id)
             if command.role is UserRole.MEMBER or command.is_active is False:
                 await ensure_not_last_admin(users, user)

@@ -106,12 +106,12 @@ async def test_create_admin_makes_an_administrator_who_can_sign_in(
         async with container() as request:
             uow = await request.get(UnitOfWork)
             async with uow.read_only():
-                actor = await uow.users.find_actor(UUID(match.group(1)))
+                standing = await uow.users.find_standing(UUID(match.group(1)))
     finally:
         await container.close()
     assert token.access_token
-    assert actor is not None
-    assert actor.role is UserRole.ADMIN
+    assert standing is not None
+    assert standing.actor.role is UserRole.ADMIN
 
 
 def test_create_admin_refuses_an_email_already_taken(

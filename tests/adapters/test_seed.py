@@ -286,12 +286,12 @@ async def test_the_seeded_admin_signs_in_with_the_seed_password(
         async with container() as request:
             uow = await request.get(UnitOfWork)
             async with uow.read_only():
-                actor = await uow.users.find_actor(admin_id)
+                standing = await uow.users.find_standing(admin_id)
     finally:
         await container.close()
     assert token.access_token
-    assert actor is not None
-    assert actor.role is UserRole.ADMIN
+    assert standing is not None
+    assert standing.actor.role is UserRole.ADMIN
 
 
 def test_seed_refuses_the_memory_database(

@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import Conflict, StaleVersion
 from domain.ids import new_id
-from domain.users import Actor, User, UserChanges, UserFilters, UserRepository, UserRole
+from domain.users import Actor, Standing, User, UserChanges, UserFilters, UserRepository, UserRole
 from tests.conftest import UnitOfWorkFactory
 from tests.contract.storage import all_ids, fetch, fetch_by_email, now, store, update
 from tests.factories import UserFactory, unique_email
@@ -235,7 +235,7 @@ async def test_active_admin_ids_lists_only_active_live_admins(uow_factory: UnitO
     assert sorted(ids) == sorted(admin.id for admin in admins)
 
 
-async def test_find_actor_names_the_current_role_of_an_account_that_may_sign_in(
+async def test_find_standing_names_the_current_role_and_password_of_an_account_that_may_sign_in(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     active, deactivated, deleted = UserFactory.batch(3)
@@ -245,12 +245,12 @@ async def test_find_actor_names_the_current_role_of_an_account_that_may_sign_in(
     await store(uow_factory, active, deactivated, deleted)
     promoted = await fetch(uow_factory, active.id)
     assert promoted is not None
-    promoted.apply(UserChanges(role=UserRole.ADMIN), now())
+    promoted.apply(UserChanges(role=UserRole.ADMIN, password_hash="$argon2id$new"), now())
     await update(uow_factory, promoted)
 
     async with uow_factory() as uow:
-        found = [await uow.users.find_actor(user.id) for user in (active, deactivated, deleted)]
-        unknown = await uow.users.find_actor(UserFactory.build().id)
+        found = [await uow.users.find_standing(user.id) for user in (active, deactivated, deleted)]
+        unknown = await uow.users.find_standing(UserFactory.build().id)
 
-    assert found == [Actor(id=active.id, role=UserRole.ADMIN), None, None]
+    assert found == [Standing(Actor(id=active.id, role=UserRole.ADMIN), "$argon2id$new"), None, None]
     assert unknown is None

@@ -13,7 +13,7 @@ from litestar import Litestar
 from adapters.settings import Settings
 from application.ports import TokenIssuer
 from application.users.register_user import RegisterUser, RegisterUserCommand
-from domain.users import Actor, UserRole
+from domain.users import Actor, User, UserRole
 from tests.factories import UserCreateFactory
 
 PROBLEM_JSON = "application/problem+json"
@@ -46,6 +46,11 @@ async def settings_of(app: Litestar) -> Settings:
 
 async def register(app: Litestar, role: UserRole = UserRole.MEMBER) -> tuple[UUID, str, str]:
     """Create a user as the operator does from the CLI; returns (id, email, password)."""
+    user, password = await _register(app, role)
+    return user.id, user.email, password
+
+
+async def _register(app: Litestar, role: UserRole) -> tuple[User, str]:
     body = UserCreateFactory.build(role=role)
     async with container_of(app)() as request_container:
         use_case = await request_container.get(RegisterUser)
@@ -58,7 +63,7 @@ async def register(app: Litestar, role: UserRole = UserRole.MEMBER) -> tuple[UUI
                 role=role,
             )
         )
-    return user.id, body.email, body.password
+    return user, body.password
 
 
 async def sign_in(api: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
@@ -67,15 +72,15 @@ async def sign_in(api: httpx.AsyncClient, email: str, password: str) -> dict[str
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def bearer_for(app: Litestar, user_id: UUID, role: UserRole) -> dict[str, str]:
+async def bearer_for(app: Litestar, user: User) -> dict[str, str]:
     """The headers of a signed-in user, with a token from the app's own issuer (no sign-in request)."""
     tokens = await container_of(app).get(TokenIssuer)
-    return {"Authorization": f"Bearer {tokens.issue(Actor(id=user_id, role=role)).access_token}"}
+    return {"Authorization": f"Bearer {tokens.issue(user.as_actor(), user.password_hash).access_token}"}
 
 
 async def new_account(app: Litestar, api: httpx.AsyncClient, role: UserRole = UserRole.MEMBER) -> Account:
-    user_id, email, password = await register(app, role)
-    return Account(id=user_id, email=email, password=password, headers=await bearer_for(app, user_id, role))
+    user, password = await _register(app, role)
+    return Account(id=user.id, email=user.email, password=password, headers=await bearer_for(app, user))
 
 
 @pytest.fixture

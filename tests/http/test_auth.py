@@ -11,9 +11,19 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from adapters.security.stamps import password_stamp
 from adapters.settings import Settings
+from domain.unit_of_work import UnitOfWork
 from tests.factories import unique_email
-from tests.http.conftest import Account, assert_problem, on_both_databases, register, settings_of, sign_in
+from tests.http.conftest import (
+    Account,
+    assert_problem,
+    container_of,
+    on_both_databases,
+    register,
+    settings_of,
+    sign_in,
+)
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -24,7 +34,17 @@ def assert_unauthorized(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def claims(settings: Settings, account: Account, **overrides: Any) -> dict[str, Any]:
+async def stored_stamp(app: Litestar, account: Account) -> str:
+    """The password stamp a token for the account must carry: of the hash stored now."""
+    async with container_of(app)() as request_container:
+        uow: UnitOfWork = await request_container.get(UnitOfWork)
+        async with uow.read_only():
+            user = await uow.users.get_by_id(account.id)
+    assert user is not None
+    return password_stamp(user.password_hash)
+
+
+def claims(settings: Settings, account: Account, stamp: str, **overrides: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     values: dict[str, Any] = {
         "sub": str(account.id),
@@ -33,6 +53,7 @@ def claims(settings: Settings, account: Account, **overrides: Any) -> dict[str, 
         "iss": settings.token_issuer,
         "aud": settings.token_audience,
         "role": "member",
+        "pwd": stamp,
     }
     values.update(overrides)
     return {name: value for name, value in values.items() if value is not None}
@@ -147,7 +168,8 @@ async def test_a_token_made_like_the_services_own_is_accepted(app: Litestar, api
     user_id, email, password = await register(app)
     account = Account(id=user_id, email=email, password=password, headers={})
 
-    token = jwt.encode(claims(settings, account), settings.secret_key, algorithm="HS256")
+    stamp = await stored_stamp(app, account)
+    token = jwt.encode(claims(settings, account, stamp), settings.secret_key, algorithm="HS256")
 
     assert (await api.get("/api/v1/users/me", headers=bearer(token))).status_code == 200
 
@@ -168,6 +190,8 @@ async def test_a_token_made_like_the_services_own_is_accepted(app: Litestar, api
         ("no role", {"role": None}, None, "HS256"),
         ("a role the account does not hold", {"role": "admin"}, None, "HS256"),
         ("not a role", {"role": "owner"}, None, "HS256"),
+        ("no password stamp", {"pwd": None}, None, "HS256"),
+        ("the stamp of another password", {"pwd": password_stamp("$argon2id$another")}, None, "HS256"),
     ],
 )
 async def test_forged_or_stale_tokens_are_refused(
@@ -181,7 +205,8 @@ async def test_forged_or_stale_tokens_are_refused(
 ) -> None:
     settings = await settings_of(app)
     signing_key = settings.secret_key if key is None else key
-    token = jwt.encode(claims(settings, member, **overrides), signing_key, algorithm=algorithm)
+    stamp = await stored_stamp(app, member)
+    token = jwt.encode(claims(settings, member, stamp, **overrides), signing_key, algorithm=algorithm)
 
     assert_unauthorized(await api.get("/api/v1/users/me", headers=bearer(token)))
 
@@ -219,3 +244,43 @@ async def test_every_api_route_but_sign_in_needs_a_token(app: Litestar, api: htt
         "DELETE /api/v1/users/{user_id}",
         "POST /api/v1/users/{user_id}/restore",
     }
+
+
+@on_both_databases
+async def test_changing_ones_password_revokes_every_token_issued_before(
+    app: Litestar, api: httpx.AsyncClient
+) -> None:
+    user_id, email, password = await register(app)
+    phone, laptop = await sign_in(api, email, password), await sign_in(api, email, password)
+
+    changed = await api.patch(f"/api/v1/users/{user_id}", json={"password": "a-brand-new-one"}, headers=phone)
+
+    assert changed.status_code == 200, changed.text
+    for old_token in (phone, laptop):
+        assert_unauthorized(await api.get("/api/v1/users/me", headers=old_token))
+    fresh = await sign_in(api, email, "a-brand-new-one")
+    assert (await api.get("/api/v1/users/me", headers=fresh)).status_code == 200
+
+
+async def test_an_admin_resetting_a_password_revokes_that_users_tokens_only(
+    app: Litestar, api: httpx.AsyncClient, admin: Account, member: Account
+) -> None:
+    reset = await api.patch(
+        f"/api/v1/users/{member.id}", json={"password": "reset-by-the-admin"}, headers=admin.headers
+    )
+
+    assert reset.status_code == 200, reset.text
+    assert_unauthorized(await api.get("/api/v1/users/me", headers=member.headers))
+    assert (await api.get("/api/v1/users/me", headers=admin.headers)).status_code == 200
+    await sign_in(api, member.email, "reset-by-the-admin")
+
+
+async def test_changing_anything_but_the_password_keeps_tokens_working(
+    api: httpx.AsyncClient, member: Account
+) -> None:
+    renamed = await api.patch(
+        f"/api/v1/users/{member.id}", json={"full_name": "Someone Else"}, headers=member.headers
+    )
+
+    assert renamed.status_code == 200, renamed.text
+    assert (await api.get("/api/v1/users/me", headers=member.headers)).status_code == 200

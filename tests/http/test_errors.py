@@ -297,3 +297,57 @@ async def test_passwords_and_hashes_appear_in_no_response_and_no_log(
     assert caplog.records, "nothing was logged: the check below would prove nothing"
     for secret in secrets:
         assert secret not in caplog.text
+
+
+@pytest.fixture
+async def users_refuse_updates(api_database: tuple[str, AsyncEngine | None]) -> AsyncIterator[None]:
+    """A database fault: PostgreSQL refuses every update of a user, quoting the new password hash in
+    its message as it quotes values in many of its own (e.g. "invalid input syntax")."""
+    _, engine = api_database
+    assert engine is not None
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            "CREATE FUNCTION refuse_user_updates() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refusing %', NEW.password_hash; END $$"
+        )
+        await connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_user_updates BEFORE UPDATE ON users "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_user_updates()"
+        )
+    yield
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("DROP TRIGGER refuse_user_updates ON users")
+        await connection.exec_driver_sql("DROP FUNCTION refuse_user_updates()")
+
+
+@pytest.mark.parametrize("api_backend", ["postgresql"], indirect=True)
+async def test_a_database_error_is_logged_once_with_the_request_id_and_without_secrets(
+    app: Litestar,
+    api: httpx.AsyncClient,
+    admin: Account,
+    users_refuse_updates: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    old_hash = await stored_password_hash(app, admin.email)
+    new_password = "the-new-secret-password"
+
+    with caplog.at_level(logging.DEBUG):
+        response = await api.patch(
+            f"{USERS}/{admin.id}",
+            json={"password": new_password},
+            headers={**admin.headers, "X-Request-ID": "req-42"},
+        )
+
+    assert_problem(response, 500)
+    assert response.headers["X-Request-ID"] == "req-42"
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1, [record.getMessage() for record in errors]
+    line = errors[0].getMessage()
+    assert "req-42" in line
+    assert "UPDATE users" in line
+    assert errors[0].exc_info is None  # one line, no traceback
+    for secret in (new_password, admin.password, old_hash, "$argon2"):
+        assert secret not in caplog.text
+        assert secret not in response.text
+    # The refused update changed nothing.
+    assert await stored_password_hash(app, admin.email) == old_hash

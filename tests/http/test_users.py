@@ -293,7 +293,25 @@ async def test_member_cannot_edit_another_user(
     assert await read_user(api, admin, other.id) == before
 
 
-async def test_changing_to_a_taken_email_is_409(api: httpx.AsyncClient, admin: Account) -> None:
+@on_both_databases
+async def test_a_member_gets_the_same_answer_for_a_taken_email_as_for_a_free_one(
+    api: httpx.AsyncClient, admin: Account, member: Account
+) -> None:
+    taken = await create_user(api, admin)
+    before = await read_user(api, admin, member.id)
+
+    answers = [
+        await api.patch(f"{USERS}/{member.id}", json={"email": email}, headers=member.headers)
+        for email in (taken["email"], "nobody-has-this@example.com")
+    ]
+
+    first, second = (assert_problem(answer, 403) for answer in answers)
+    assert first == second
+    assert fields_at_fault(first) == {"email"}
+    assert await read_user(api, admin, member.id) == before
+
+
+async def test_changing_to_a_taken_email_is_409_for_an_admin(api: httpx.AsyncClient, admin: Account) -> None:
     first, second = await create_user(api, admin), await create_user(api, admin)
 
     response = await api.patch(

@@ -33,7 +33,7 @@ class RecordingTokenIssuer:
     def __init__(self) -> None:
         self.issued: list[Actor] = []
 
-    def issue(self, actor: Actor) -> IssuedToken:
+    def issue(self, actor: Actor, password_hash: str) -> IssuedToken:
         self.issued.append(actor)
         return IssuedToken(access_token=f"token-{len(self.issued)}-for-{actor.id}", expires_in=900)
 

@@ -1,11 +1,13 @@
 """Every unit of work opened for a signed-in caller first confirms that the token still speaks for the
-account: it exists, is not deleted, is active, and holds the role the token names."""
+account: it exists, is not deleted, is active, holds the role the token names, and still has the
+password the token was issued under."""
 
 import pytest
 
 from adapters.persistence.caller import Caller
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.security.stamps import password_stamp
 from domain.errors import AuthenticationFailed
 from domain.ids import new_id
 from domain.users import Actor, UserRole
@@ -55,3 +57,17 @@ async def test_a_token_for_an_unknown_account_opens_nothing(store: MemoryStore) 
     with pytest.raises(AuthenticationFailed):
         async with uow.read_only():
             pytest.fail("the block must not run")
+
+
+async def test_a_token_stamped_for_a_password_the_account_no_longer_has_opens_nothing(
+    store: MemoryStore,
+) -> None:
+    user = await seed(store, role=UserRole.MEMBER, password_hash="$argon2id$current")
+    stale = Caller(Actor(id=user.id, role=UserRole.MEMBER), password_stamp("$argon2id$before"))
+    current = Caller(Actor(id=user.id, role=UserRole.MEMBER), password_stamp("$argon2id$current"))
+
+    with pytest.raises(AuthenticationFailed):
+        async with InMemoryUnitOfWork(store, stale).read_only():
+            pytest.fail("the block must not run")
+    async with InMemoryUnitOfWork(store, current).read_only():
+        pass

@@ -117,23 +117,40 @@ async def test_an_empty_request_changes_nothing(update: UpdateUser, admin: User,
     await assert_unchanged(store, member)
 
 
-async def test_member_changes_their_own_name_email_and_password(
+async def test_member_changes_their_own_name_and_password(
     update: UpdateUser, store: MemoryStore, hasher: Argon2PasswordHasher
 ) -> None:
-    member = await seed(store)
+    member = await seed(store, email="me@example.com")
 
     user = await update.execute(
         UpdateUserCommand(
             member.as_actor(),
             member.id,
-            email="Me.Myself@Example.com",
+            email=" ME@example.com",  # their own, as a form sends it back: no change
             full_name="Me Myself",
             password="a brand new secret",
         )
     )
 
-    assert (user.email, user.full_name, user.version) == ("me.myself@example.com", "Me Myself", 2)
+    assert (user.email, user.full_name, user.version) == ("me@example.com", "Me Myself", 2)
     assert await hasher.verify(user.password_hash, "a brand new secret")
+
+
+@pytest.mark.parametrize("email", ["free@example.com", "taken@example.com"])
+async def test_member_cannot_change_their_own_email_and_cannot_tell_whether_it_is_taken(
+    update: UpdateUser, store: MemoryStore, email: str
+) -> None:
+    await seed(store, email="taken@example.com")
+    member = await seed(store)
+
+    with pytest.raises(PermissionDenied) as refused:
+        await update.execute(UpdateUserCommand(member.as_actor(), member.id, email=email, full_name="X"))
+
+    assert (refused.value.field, refused.value.message) == (
+        "email",
+        "an administrator changes email addresses",
+    )
+    await assert_unchanged(store, member)
 
 
 @pytest.mark.parametrize("change", [{"role": UserRole.ADMIN}, {"is_active": False}])

@@ -5,7 +5,7 @@ from adapters.persistence.memory.sorting import page_of
 from adapters.persistence.memory.store import MemoryStore
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Keyset, Page, PageRequest, SortKey
-from domain.users import Actor, User, UserFilters
+from domain.users import Standing, User, UserFilters
 
 _TABLE = "users"
 
@@ -26,9 +26,11 @@ class InMemoryUserRepository:
             return None
         return user
 
-    async def find_actor(self, user_id: UUID) -> Actor | None:
+    async def find_standing(self, user_id: UUID) -> Standing | None:
         user = await self.get_by_id(user_id)
-        return None if user is None or not user.is_active else user.as_actor()
+        if user is None or not user.is_active:
+            return None
+        return Standing(actor=user.as_actor(), password_hash=user.password_hash)
 
     async def get_by_email(self, email: str) -> User | None:
         return next((u for u in self._store.rows(_TABLE) if u.email == email and not u.is_deleted), None)

@@ -37,6 +37,9 @@ def create_engine(
     time (`statement_timeout`, lock waits included), on SQLite its wait for the write lock. The
     service passes TASKBOARD_STATEMENT_TIMEOUT_MS; migrations and the CLI pass none. `pooler` is
     what stands between the service and PostgreSQL (TASKBOARD_DATABASE_POOLER)."""
+    # Statement parameters (password hashes among them) stay out of error messages, and so out of
+    # logs and tracebacks.
+    options.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS, **_pooler_connect_args(pooler)}

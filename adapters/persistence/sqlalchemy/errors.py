@@ -6,7 +6,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.errors import Conflict, DomainError, StaleVersion, StoreUnavailable, TransientConflict
-from domain.unit_of_work import WriteInReadOnlyUnitOfWork
+from domain.unit_of_work import StorageFailure, WriteInReadOnlyUnitOfWork
 
 # PostgreSQL's SQLSTATE for a write in a READ ONLY transaction.
 _READ_ONLY_SQL_TRANSACTION = "25006"
@@ -80,3 +80,18 @@ def to_read_only_violation(error: BaseException) -> WriteInReadOnlyUnitOfWork | 
     if isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) == _READ_ONLY_SQL_TRANSACTION:
         return WriteInReadOnlyUnitOfWork("a read-only unit of work cannot write")
     return None
+
+
+def to_storage_failure(error: BaseException) -> StorageFailure | None:
+    """Any other database error, described by its kind and statement only.
+
+    Not by its message: the database quotes values in some of them ("invalid input syntax for
+    type integer: ..."; asyncpg's "invalid input for query argument $1: ..."), and the statement's
+    parameters are hidden by the engine (hide_parameters) for the same reason.
+    """
+    if not isinstance(error, DBAPIError):
+        return None
+    orig = error.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None) or "no code"
+    statement = " ".join((error.statement or "").split())
+    return StorageFailure(f"{type(orig).__name__} ({code}) in: {statement}")

@@ -10,7 +10,11 @@ from adapters.persistence.caller import Caller, confirm_caller
 from adapters.persistence.idempotency import IdempotentRequest, StoredResponse
 from adapters.persistence.sqlalchemy.comments import SqlAlchemyCommentRepository
 from adapters.persistence.sqlalchemy.engine import transaction_options
-from adapters.persistence.sqlalchemy.errors import to_domain_error, to_read_only_violation
+from adapters.persistence.sqlalchemy.errors import (
+    to_domain_error,
+    to_read_only_violation,
+    to_storage_failure,
+)
 from adapters.persistence.sqlalchemy.idempotency import claim_key, record_response
 from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
 from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
@@ -159,4 +163,4 @@ _NOT_ANSWERED = RuntimeError("the request ended without a response to record")
 
 
 def _translated(error: BaseException) -> Exception | None:
-    return to_domain_error(error) or to_read_only_violation(error)
+    return to_domain_error(error) or to_read_only_violation(error) or to_storage_failure(error)

@@ -14,7 +14,7 @@ from adapters.persistence.sqlalchemy.models import UserModel
 from adapters.persistence.sqlalchemy.sorting import paged, table_terms
 from domain.errors import StaleVersion
 from domain.paging import Keyset, Page, PageRequest, SortKey
-from domain.users import Actor, User, UserFilters, UserRole
+from domain.users import Actor, Standing, User, UserFilters, UserRole
 
 # Reads go through the table (SQLAlchemy Core): rows become domain values directly, with no identity
 # map and no ORM objects. Writes, and reads whose result a use case saves, use the model.
@@ -55,13 +55,15 @@ class SqlAlchemyUserRepository:
         model = await self._session.scalar(statement)
         return None if model is None else user_from_model(model)
 
-    async def find_actor(self, user_id: UUID) -> Actor | None:
-        # The first statement of every signed-in request: one column, no entity.
-        statement = select(_users.c.role).where(
+    async def find_standing(self, user_id: UUID) -> Standing | None:
+        # The first statement of every signed-in request: two columns, no entity.
+        statement = select(_users.c.role, _users.c.password_hash).where(
             _users.c.id == user_id, _users.c.is_active, _users.c.is_deleted.is_(False)
         )
-        role = await self._session.scalar(statement)
-        return None if role is None else Actor(id=user_id, role=UserRole(role))
+        row = (await self._session.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        return Standing(actor=Actor(id=user_id, role=UserRole(row.role)), password_hash=row.password_hash)
 
     async def get_by_email(self, email: str) -> User | None:
         statement = select(*_USER_COLUMNS).where(_users.c.email == email, _users.c.is_deleted.is_(False))
