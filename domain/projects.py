@@ -10,6 +10,7 @@ from uuid import UUID
 
 from domain.errors import ValidationFailed
 from domain.paging import Page, PageRequest, SortFields, SortKey
+from domain.text import clean_text
 
 MAX_PROJECT_NAME_LENGTH = 200
 MAX_PROJECT_DESCRIPTION_LENGTH = 10_000
@@ -33,13 +34,6 @@ def clean_project_key(raw: str) -> str:
     if not _PROJECT_KEY.fullmatch(key):
         raise ValidationFailed("must be 2 to 10 letters A-Z", field="key")
     return key
-
-
-def clean_text(raw: str, *, field: str, maximum: int, minimum: int = 1) -> str:
-    text = raw.strip()
-    if not minimum <= len(text) <= maximum:
-        raise ValidationFailed(f"must have {minimum} to {maximum} characters", field=field)
-    return text
 
 
 @dataclass(slots=True, kw_only=True)

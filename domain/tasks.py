@@ -11,7 +11,7 @@ from uuid import UUID
 from domain.comments import CommentView
 from domain.errors import ValidationFailed
 from domain.paging import Keyset, Page, PageRequest, SortFields, SortKey
-from domain.projects import clean_text
+from domain.text import clean_text
 from domain.users import UserRef
 
 MAX_TITLE_LENGTH = 200
