@@ -21,7 +21,16 @@ from domain.tasks import Task
 from domain.unit_of_work import UnitOfWork
 from tests.conftest import FastHashingProvider, empty_tables, http_client, settings_for, start_app, stop_app
 from tests.http.conftest import Account, assert_problem, on_every_backend
-from tests.http.tracker import TASKS, Team, create_task, if_match, list_tasks, make_team, read_task
+from tests.http.tracker import (
+    TASKS,
+    Team,
+    create_fifty_tasks_at_once,
+    create_task,
+    if_match,
+    list_tasks,
+    make_team,
+    read_task,
+)
 
 
 @pytest.fixture
@@ -31,22 +40,8 @@ async def team(app: Litestar, api: httpx.AsyncClient) -> Team:
 
 @on_every_backend
 async def test_fifty_simultaneous_creates_get_fifty_distinct_keys(api: httpx.AsyncClient, team: Team) -> None:
-    writers = [team.manager, team.contributor, team.admin]
+    responses = await create_fifty_tasks_at_once(api, team)
 
-    responses = await asyncio.gather(
-        *(
-            api.post(
-                TASKS,
-                json={"project_id": team.project_id, "title": f"Task {n}"},
-                headers=writers[n % 3].headers,
-            )
-            for n in range(50)
-        )
-    )
-
-    assert [response.status_code for response in responses] == [201] * 50, [
-        response.text for response in responses if response.status_code != 201
-    ]
     keys = {response.json()["key"] for response in responses}
     assert keys == {f"OPS-{n}" for n in range(1, 51)}
     listed = await list_tasks(api, team.manager, {"limit": 100})

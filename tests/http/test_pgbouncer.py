@@ -34,6 +34,7 @@ from tests.http.tracker import (
     TASKS,
     Team,
     add_comment,
+    create_fifty_tasks_at_once,
     create_project,
     create_tag,
     create_task,
@@ -170,22 +171,8 @@ async def test_every_route_answers_behind_pgbouncer(
 async def test_fifty_simultaneous_creates_behind_pgbouncer_get_fifty_contiguous_keys(
     api: httpx.AsyncClient, team: Team, pgbouncer_url: str
 ) -> None:
-    writers = [team.manager, team.contributor, team.admin]
+    responses = await create_fifty_tasks_at_once(api, team)
 
-    responses = await asyncio.gather(
-        *(
-            api.post(
-                TASKS,
-                json={"project_id": team.project_id, "title": f"Task {n}"},
-                headers=writers[n % 3].headers,
-            )
-            for n in range(50)
-        )
-    )
-
-    assert [response.status_code for response in responses] == [201] * 50, [
-        response.text for response in responses if response.status_code != 201
-    ]
     assert {response.json()["key"] for response in responses} == {f"OPS-{n}" for n in range(1, 51)}
     # Nothing is left prepared on PgBouncer's server connections (its reset query clears them): the
     # database's memory does not grow with every request served.

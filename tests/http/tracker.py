@@ -5,6 +5,7 @@ project and memberships) is made through the application's use cases in the app'
 which is quicker than HTTP and proves nothing less: every route has HTTP tests of its own.
 """
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,25 @@ async def add_comment(
     assert response.status_code == 201, response.text
     comment: dict[str, Any] = response.json()
     return comment
+
+
+async def create_fifty_tasks_at_once(api: httpx.AsyncClient, team: "Team") -> list[httpx.Response]:
+    """Fifty simultaneous POST /tasks in the team's project, by three writers; all must be 201."""
+    writers = [team.manager, team.contributor, team.admin]
+    responses = await asyncio.gather(
+        *(
+            api.post(
+                TASKS,
+                json={"project_id": team.project_id, "title": f"Task {n}"},
+                headers=writers[n % 3].headers,
+            )
+            for n in range(50)
+        )
+    )
+    assert [response.status_code for response in responses] == [201] * 50, [
+        response.text for response in responses if response.status_code != 201
+    ]
+    return responses
 
 
 @dataclass(frozen=True, slots=True)
