@@ -15,10 +15,14 @@ from adapters.http.app import build_app
 from adapters.http.cursors import CursorCodec
 from adapters.http.rate_limits import RateLimits
 from adapters.persistence.caller import Caller
-from adapters.persistence.idempotency import IdempotentRequest
+from adapters.persistence.idempotency import IdempotentRequest, KeysInFlight
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
+from adapters.persistence.sqlalchemy.engine import (
+    create_engine,
+    create_session_factory,
+    idempotency_lock_path,
+)
 from adapters.persistence.sqlalchemy.migrations import head_revision
 from adapters.persistence.sqlalchemy.readiness import SqlReadinessProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -122,6 +126,10 @@ class SqlAlchemyProvider(Provider):
         return SqlReadinessProbe(engine, head_revision())
 
     @provide(scope=Scope.APP)
+    def keys_in_flight(self, settings: Settings) -> KeysInFlight:
+        return KeysInFlight(idempotency_lock_path(settings.database_url))
+
+    @provide(scope=Scope.APP)
     def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
         return create_session_factory(engine)
 
@@ -140,6 +148,10 @@ class MemoryProvider(Provider):
     """The in-memory adapter: data lives as long as the process."""
 
     store = provide(MemoryStore, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def keys_in_flight(self) -> KeysInFlight:
+        return KeysInFlight()
 
     @provide(scope=Scope.APP)
     def readiness(self) -> ReadinessProbe:
