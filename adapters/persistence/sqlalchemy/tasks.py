@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, Uuid, any_, bindparam, func, select, true
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -87,6 +88,20 @@ _SUMMARIES = (
     )
     .where(_LIVE_PROJECT)
 )
+
+# The tags of a page's tasks, built once: executing a prebuilt statement skips building it and
+# computing its cache key. On PostgreSQL the ids go as one array parameter (`= ANY($1)`), so the
+# statement is the same for every page size and asyncpg prepares it once; SQLite has no arrays
+# and gets one parameter per id.
+_TAGS_OF = select(task_tags.c.task_id, _tags.c.id, _tags.c.name, _tags.c.color).join(
+    _tags, _tags.c.id == task_tags.c.tag_id
+)
+_TAGS_OF_TASKS = {
+    "postgresql": _TAGS_OF.where(
+        task_tags.c.task_id == any_(bindparam("task_ids", type_=postgresql.ARRAY(Uuid())))
+    ),
+    "sqlite": _TAGS_OF.where(task_tags.c.task_id.in_(bindparam("task_ids", expanding=True))),
+}
 
 
 class SqlAlchemyTaskRepository:
@@ -214,13 +229,9 @@ class SqlAlchemyTaskRepository:
 
     async def _tags_of(self, task_ids: Sequence[UUID]) -> dict[UUID, builtins.list[TagRef]]:
         """The tags of every task of a page, in one statement, by name (code point order) then id."""
-        statement = (
-            select(task_tags.c.task_id, _tags.c.id, _tags.c.name, _tags.c.color)
-            .join(_tags, _tags.c.id == task_tags.c.tag_id)
-            .where(task_tags.c.task_id.in_(task_ids))
-        )
+        statement = _TAGS_OF_TASKS[self._session.get_bind().dialect.name]
         tags: defaultdict[UUID, builtins.list[TagRef]] = defaultdict(builtins.list)
-        for task_id, tag_id, name, color in await self._session.execute(statement):
+        for task_id, tag_id, name, color in await self._session.execute(statement, {"task_ids": task_ids}):
             tags[task_id].append(TagRef(id=tag_id, name=name, color=color))
         for task_tags_of_one in tags.values():
             task_tags_of_one.sort(key=lambda tag: (tag.name, tag.id))
