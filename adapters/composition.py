@@ -6,7 +6,6 @@ from typing import TypeVar
 
 from dishka import AsyncContainer, Provider, Scope, decorate, from_context, make_async_container, provide
 from litestar import Litestar
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import UtcClock
@@ -207,12 +206,8 @@ class UseCasesProvider(Provider):
 
 
 def persistence_provider(database_url: str) -> Provider:
-    if database_url == MEMORY_URL:
-        return MemoryProvider()
-    backend = make_url(database_url).get_backend_name()
-    if backend not in ("sqlite", "postgresql"):
-        raise ValueError(f"unsupported database URL scheme {backend!r}; use sqlite, postgresql or memory")
-    return SqlAlchemyProvider()
+    # Settings admit no other URL than memory://, SQLite's and PostgreSQL's (adapters/settings.py).
+    return MemoryProvider() if database_url == MEMORY_URL else SqlAlchemyProvider()
 
 
 def make_container(settings: Settings, *extra_providers: Provider) -> AsyncContainer:
