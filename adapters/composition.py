@@ -28,6 +28,8 @@ from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.security.passwords import Argon2PasswordHasher
 from adapters.security.tokens import JwtTokenIssuer
 from adapters.settings import MEMORY_URL, Settings
+from adapters.webhooks.sender import WebhookSender
+from adapters.webhooks.targets import AddressPolicy
 from application.comments.add_comment import AddComment
 from application.comments.delete_comment import DeleteComment
 from application.comments.list_comments import ListComments
@@ -61,13 +63,23 @@ from application.users.list_users import ListUsers
 from application.users.register_user import RegisterUser
 from application.users.restore_user import RestoreUser
 from application.users.update_user import UpdateUser
+from application.webhooks.create_webhook import CreateWebhook
+from application.webhooks.delete_webhook import DeleteWebhook
+from application.webhooks.get_webhook import GetWebhook
+from application.webhooks.list_deliveries import ListDeliveries
+from application.webhooks.list_webhooks import ListWebhooks
+from application.webhooks.ports import WebhookTargets
+from application.webhooks.record_attempts import RecordAttempts
+from application.webhooks.retry_delivery import RetryDelivery
+from application.webhooks.take_due_deliveries import TakeDueDeliveries
+from application.webhooks.update_webhook import UpdateWebhook
 from domain.unit_of_work import UnitOfWork
 
 AnyUseCase = TypeVar("AnyUseCase", bound=UseCase)
 
 
 class ServicesProvider(Provider):
-    """Process-wide services that are not persistence: time, hashing, tokens, cursors."""
+    """Process-wide services that are not persistence: time, hashing, tokens, cursors, webhooks."""
 
     settings = from_context(provides=Settings, scope=Scope.APP)
 
@@ -96,6 +108,20 @@ class ServicesProvider(Provider):
     @provide(scope=Scope.APP)
     def rate_limits(self, settings: Settings) -> RateLimits:
         return RateLimits(settings)
+
+    @provide(scope=Scope.APP)
+    def address_policy(self, settings: Settings) -> AddressPolicy:
+        return AddressPolicy(allow_private=settings.webhooks_may_reach_private_addresses)
+
+    @provide(scope=Scope.APP)
+    def webhook_targets(self, policy: AddressPolicy) -> WebhookTargets:
+        return policy
+
+    @provide(scope=Scope.APP)
+    async def webhook_sender(self, clock: Clock, policy: AddressPolicy) -> AsyncIterator[WebhookSender]:
+        sender = WebhookSender(clock, policy)
+        yield sender
+        await sender.aclose()
 
     @provide(scope=Scope.APP)
     def token_issuer(self, settings: Settings) -> TokenIssuer:
@@ -203,6 +229,15 @@ class UseCasesProvider(Provider):
     delete_comment = provide(DeleteComment)
     list_comments = provide(ListComments)
     update_comment = provide(UpdateComment)
+    create_webhook = provide(CreateWebhook)
+    list_webhooks = provide(ListWebhooks)
+    get_webhook = provide(GetWebhook)
+    update_webhook = provide(UpdateWebhook)
+    delete_webhook = provide(DeleteWebhook)
+    list_deliveries = provide(ListDeliveries)
+    retry_delivery = provide(RetryDelivery)
+    take_due_deliveries = provide(TakeDueDeliveries)
+    record_attempts = provide(RecordAttempts)
 
 
 def persistence_provider(database_url: str) -> Provider:

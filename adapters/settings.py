@@ -85,6 +85,16 @@ class Settings:
     # `taskboard serve` migrates the database to the newest revision before it serves, instead of
     # refusing to start on an older schema.
     migrate_on_start: bool = False
+    # Webhooks: whether their URLs may name loopback and private addresses in production (elsewhere
+    # they always may), whether each `taskboard serve` worker delivers them, and how often an idle
+    # dispatcher looks for work.
+    webhook_allow_private: bool = False
+    webhook_in_process: bool = True
+    webhook_poll_interval_ms: int = 1000
+
+    @property
+    def webhooks_may_reach_private_addresses(self) -> bool:
+        return self.environment is not Environment.PRODUCTION or self.webhook_allow_private
 
     def __post_init__(self) -> None:
         _check_database_url(self.database_url)
@@ -147,6 +157,13 @@ class Settings:
                 env, "TASKBOARD_DATABASE_POOLER", DatabasePooler, defaults.database_pooler
             ),
             migrate_on_start=_flag(env, "TASKBOARD_MIGRATE_ON_START", defaults.migrate_on_start),
+            webhook_allow_private=_flag(
+                env, "TASKBOARD_WEBHOOK_ALLOW_PRIVATE", defaults.webhook_allow_private
+            ),
+            webhook_in_process=_flag(env, "TASKBOARD_WEBHOOK_IN_PROCESS", defaults.webhook_in_process),
+            webhook_poll_interval_ms=_integer(
+                env, "TASKBOARD_WEBHOOK_POLL_INTERVAL_MS", defaults.webhook_poll_interval_ms, minimum=10
+            ),
         )
 
 

@@ -5,9 +5,11 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.comments import CommentRepository
+from domain.events import Outbox
 from domain.projects import ProjectRepository, TagRepository
 from domain.tasks import TaskRepository
 from domain.users import UserRepository
+from domain.webhooks import DeliveryRepository, WebhookRepository
 
 
 class WriteInReadOnlyUnitOfWork(RuntimeError):
@@ -29,7 +31,8 @@ class UnitOfWork(Protocol):
     snapshot of the data (a page and its total agree), takes no write lock, and refuses writes
     (WriteInReadOnlyUnitOfWork).
 
-    Repositories are attributes so that a use case reaches every table through one transaction.
+    Repositories are attributes so that a use case reaches every table through one transaction;
+    the outbox among them, so that an event is recorded in the transaction of its change.
     Adapters translate their own constraint violations into domain errors on the way out, and any
     other failure of the store into StorageFailure. A unit
     of work opened on behalf of a signed-in caller first confirms, inside the same transaction,
@@ -41,6 +44,9 @@ class UnitOfWork(Protocol):
     tags: TagRepository
     tasks: TaskRepository
     comments: CommentRepository
+    outbox: Outbox
+    webhooks: WebhookRepository
+    deliveries: DeliveryRepository
 
     def read_only(self) -> AbstractAsyncContextManager[None]: ...
 

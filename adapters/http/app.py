@@ -20,11 +20,13 @@ from adapters.http.controllers.health import HealthController
 from adapters.http.controllers.projects import ProjectController
 from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
+from adapters.http.controllers.webhooks import WebhookController
 from adapters.http.docs import CONTENT_SECURITY_POLICY, DOCS_PATH, OfflineSwaggerUI
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.rate_limits import limit_writes
 from adapters.http.reading import TaskboardRequest, refuse_unreadable_query
 from adapters.settings import Settings
+from adapters.webhooks.dispatcher import dispatcher_for
 
 # A request allocates thousands of objects that die with it. At CPython's default threshold (700 net
 # allocations) the young generation is collected several times per request; at 10,000 it is
@@ -84,6 +86,16 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
     async def close_container() -> None:
         await container.close()
 
+    async def start_webhook_dispatcher() -> None:
+        # Each worker process runs one; they share the deliveries through the database's claims.
+        if settings.webhook_in_process:
+            app.state.webhook_dispatcher = await dispatcher_for(container, settings)
+            app.state.webhook_dispatcher.start()
+
+    async def stop_webhook_dispatcher() -> None:
+        if "webhook_dispatcher" in app.state:
+            await app.state.webhook_dispatcher.stop()
+
     async def create_startup_admin() -> None:
         if settings.admin_email and settings.admin_password:
             await ensure_startup_admin(container, settings.admin_email, settings.admin_password)
@@ -101,6 +113,7 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
                     ProjectController,
                     TaskController,
                     CommentController,
+                    WebhookController,
                     HealthController,
                 ],
             )
@@ -110,8 +123,8 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
         before_request=read_then_limit,
         on_app_init=[jwt_auth(settings).on_app_init],
         # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
-        on_startup=[collect_young_objects_less_often, create_startup_admin],
-        on_shutdown=[close_container],
+        on_startup=[collect_young_objects_less_often, create_startup_admin, start_webhook_dispatcher],
+        on_shutdown=[stop_webhook_dispatcher, close_container],
         request_max_body_size=settings.max_body_bytes,
         before_send=[add_security_headers],
         cors_config=cors_config(settings),

@@ -5,6 +5,7 @@ from application.ports import Clock
 from application.tasks.access import load_visible_task
 from application.use_case import UseCase
 from domain.comments import Comment, CommentView
+from domain.events import EventType, comment_event
 from domain.ids import new_id
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -40,6 +41,9 @@ class AddComment(UseCase):
                 now=self._clock.now(),
             )
             await self._uow.comments.create(comment)
+            await self._uow.outbox.append(
+                comment_event(EventType.COMMENT_CREATED, comment, access.project.id)
+            )
             view = await self._uow.comments.get_view(comment.id)
         assert view is not None, "a comment created in this unit of work is visible in it"
         return view

@@ -5,6 +5,7 @@ from application.comments.access import load_visible_comment
 from application.ports import Clock
 from application.use_case import UseCase
 from domain.errors import ensure_version
+from domain.events import EventType, comment_event
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -34,3 +35,6 @@ class DeleteComment(UseCase):
             ensure_version(comment.version, command.expected_version)
             comment.delete(self._clock.now())
             await self._uow.comments.soft_delete(comment)
+            await self._uow.outbox.append(
+                comment_event(EventType.COMMENT_DELETED, comment, access.project.id)
+            )

@@ -6,6 +6,7 @@ from application.ports import Clock
 from application.use_case import UseCase
 from domain.comments import CommentView
 from domain.errors import NotFound, ensure_version
+from domain.events import EventType, comment_event
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -37,6 +38,9 @@ class UpdateComment(UseCase):
             ensure_version(comment.version, command.expected_version)
             if comment.edit(command.body, self._clock.now()):
                 await self._uow.comments.update(comment)
+                await self._uow.outbox.append(
+                    comment_event(EventType.COMMENT_UPDATED, comment, access.project.id)
+                )
             view = await self._uow.comments.get_view(comment.id)
         if view is None:
             raise NotFound("comment not found")

@@ -6,6 +6,7 @@ from application.ports import Clock
 from application.projects.access import load_project_access
 from application.tasks.references import ensure_assignable, ensure_project_tags
 from application.use_case import UseCase
+from domain.events import EventType, task_event
 from domain.ids import new_id
 from domain.tasks import Priority, Task, TaskSummary
 from domain.unit_of_work import UnitOfWork
@@ -58,6 +59,7 @@ class CreateTask(UseCase):
                 now=self._clock.now(),
             )
             await self._uow.tasks.create(task)
+            await self._uow.outbox.append(task_event(EventType.TASK_CREATED, task, access.project))
             summary = await self._uow.tasks.get_summary(task.id)
         assert summary is not None, "a task created in this unit of work is visible in it"
         return summary

@@ -5,6 +5,7 @@ from application.ports import Clock
 from application.tasks.access import load_visible_task
 from application.use_case import UseCase
 from domain.errors import ensure_version
+from domain.events import EventType, task_event
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -34,3 +35,4 @@ class DeleteTask(UseCase):
             ensure_version(task.version, command.expected_version)
             task.delete(self._clock.now())
             await self._uow.tasks.soft_delete(task)
+            await self._uow.outbox.append(task_event(EventType.TASK_DELETED, task, access.project))

@@ -5,6 +5,7 @@ from application.ports import Clock
 from application.tasks.access import load_visible_task
 from application.use_case import UseCase
 from domain.errors import NotFound
+from domain.events import EventType, task_event
 from domain.tasks import TaskSummary
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -36,6 +37,7 @@ class RestoreTask(UseCase):
             if task.is_deleted:
                 task.restore(self._clock.now())
                 await self._uow.tasks.restore(task)
+                await self._uow.outbox.append(task_event(EventType.TASK_RESTORED, task, access.project))
             summary = await self._uow.tasks.get_summary(task.id)
         if summary is None:
             raise NotFound("task not found")

@@ -7,6 +7,7 @@ from application.tasks.access import load_visible_task
 from application.tasks.references import ensure_assignable, ensure_project_tags
 from application.use_case import UseCase
 from domain.errors import NotFound, ensure_version
+from domain.events import EventType, task_event
 from domain.tasks import KEEP, Keep, Priority, TaskChanges, TaskStatus, TaskSummary
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -62,6 +63,7 @@ class UpdateTask(UseCase):
             )
             if task.apply(changes, self._clock.now()):
                 await self._uow.tasks.update(task)
+                await self._uow.outbox.append(task_event(EventType.TASK_UPDATED, task, access.project))
             summary = await self._uow.tasks.get_summary(task.id)
         if summary is None:
             raise NotFound("task not found")

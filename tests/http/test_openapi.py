@@ -42,6 +42,14 @@ ISSUE_OPERATIONS = PUBLIC_OPERATIONS | {
     "POST /api/v1/tasks/{task_id}/comments",
     "PATCH /api/v1/comments/{comment_id}",
     "DELETE /api/v1/comments/{comment_id}",
+    # issue 10: webhooks and their deliveries
+    "POST /api/v1/projects/{project_id}/webhooks",
+    "GET /api/v1/projects/{project_id}/webhooks",
+    "GET /api/v1/projects/{project_id}/webhooks/{webhook_id}",
+    "PATCH /api/v1/projects/{project_id}/webhooks/{webhook_id}",
+    "DELETE /api/v1/projects/{project_id}/webhooks/{webhook_id}",
+    "GET /api/v1/projects/{project_id}/webhooks/{webhook_id}/deliveries",
+    "POST /api/v1/projects/{project_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -149,6 +157,16 @@ def test_every_protected_route_documents_401(document: dict[str, Any]) -> None:
         ("POST /api/v1/tasks/{task_id}/comments", {"201", "403", "404", "413", "422"}),
         ("PATCH /api/v1/comments/{comment_id}", {"200", "403", "404", "409", "412", "413", "422"}),
         ("DELETE /api/v1/comments/{comment_id}", {"204", "403", "404", "409", "412", "422"}),
+        ("POST /api/v1/projects/{project_id}/webhooks", {"201", "403", "404", "413", "422"}),
+        ("GET /api/v1/projects/{project_id}/webhooks", {"200", "403", "404"}),
+        ("GET /api/v1/projects/{project_id}/webhooks/{webhook_id}", {"200", "403", "404"}),
+        ("PATCH /api/v1/projects/{project_id}/webhooks/{webhook_id}", {"200", "403", "404", "413", "422"}),
+        ("DELETE /api/v1/projects/{project_id}/webhooks/{webhook_id}", {"204", "403", "404"}),
+        ("GET /api/v1/projects/{project_id}/webhooks/{webhook_id}/deliveries", {"200", "403", "404", "422"}),
+        (
+            "POST /api/v1/projects/{project_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+            {"200", "403", "404", "409"},
+        ),
     ],
 )
 def test_routes_document_the_statuses_they_give(
@@ -192,6 +210,8 @@ def test_bearer_scheme_guards_every_route_but_sign_in_and_health(document: dict[
         ("PATCH /api/v1/tasks/{task_id}", "TaskUpdate"),
         ("POST /api/v1/tasks/{task_id}/comments", "CommentCreate"),
         ("PATCH /api/v1/comments/{comment_id}", "CommentUpdate"),
+        ("POST /api/v1/projects/{project_id}/webhooks", "WebhookCreate"),
+        ("PATCH /api/v1/projects/{project_id}/webhooks/{webhook_id}", "WebhookUpdate"),
     ],
 )
 def test_request_bodies_are_documented_as_closed_objects(

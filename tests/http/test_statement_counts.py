@@ -54,9 +54,9 @@ PROJECT_LIST_STATEMENTS = 5
 # page with the authors joined.
 COMMENT_LIST_STATEMENTS = 7
 # PATCH /tasks/{id} changing status, priority and title: the task with its tags joined, the project
-# with the caller's role, the versioned UPDATE, then the summary as the list reads it (summary with
-# its comment count, tags).
-TASK_UPDATE_STATEMENTS = 8
+# with the caller's role, the versioned UPDATE, the event's INSERT into the outbox, then the summary
+# as the list reads it (summary with its comment count, tags).
+TASK_UPDATE_STATEMENTS = 9
 
 
 @pytest.fixture

@@ -7,15 +7,19 @@ from adapters.persistence.caller import Caller, confirm_caller
 from adapters.persistence.idempotency import IdempotentRequest, StoredResponse
 from adapters.persistence.memory.comments import InMemoryCommentRepository
 from adapters.persistence.memory.idempotency import claim_key, record_response
+from adapters.persistence.memory.outbox import InMemoryOutbox
 from adapters.persistence.memory.projects import InMemoryProjectRepository
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.tags import InMemoryTagRepository
 from adapters.persistence.memory.tasks import InMemoryTaskRepository
 from adapters.persistence.memory.users import InMemoryUserRepository
+from adapters.persistence.memory.webhooks import InMemoryDeliveryRepository, InMemoryWebhookRepository
 from domain.comments import CommentRepository
+from domain.events import Outbox
 from domain.projects import ProjectRepository, TagRepository
 from domain.tasks import TaskRepository
 from domain.users import UserRepository
+from domain.webhooks import DeliveryRepository, WebhookRepository
 
 
 class InMemoryUnitOfWork:
@@ -35,6 +39,9 @@ class InMemoryUnitOfWork:
         self.tags: TagRepository = InMemoryTagRepository(store)
         self.tasks: TaskRepository = InMemoryTaskRepository(store)
         self.comments: CommentRepository = InMemoryCommentRepository(store)
+        self.outbox: Outbox = InMemoryOutbox(store)
+        self.webhooks: WebhookRepository = InMemoryWebhookRepository(store)
+        self.deliveries: DeliveryRepository = InMemoryDeliveryRepository(store)
         self.committed = 0
         self.rolled_back = 0
 

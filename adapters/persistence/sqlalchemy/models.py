@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -30,9 +32,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from adapters.persistence.idempotency import MAX_IDEMPOTENCY_KEY_LENGTH
+from domain.events import EventType
 from domain.projects import MAX_PROJECT_NAME_LENGTH, MAX_TAG_NAME_LENGTH, MemberRole
 from domain.tasks import MAX_TITLE_LENGTH, Priority, TaskStatus, rank
 from domain.users import MAX_EMAIL_LENGTH, MAX_FULL_NAME_LENGTH, UserRole
+from domain.webhooks import MAX_ERROR_LENGTH, MAX_URL_LENGTH, DeliveryStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -333,3 +337,96 @@ class IdempotencyKeyModel(Base):
     created_at: Mapped[datetime]
     # Expired keys are deleted by their caller's next claim, or by whatever sweeps this index.
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# Events not yet routed to their webhooks: the predicate of the dispatcher's partial index, built as
+# an expression for the same reason as LIVE_TASK.
+UNROUTED: ColumnElement[bool] = ~column("routed", Boolean())
+
+
+class OutboxModel(Base):
+    """An event recorded in the transaction of its change (domain/events.py), until it is routed.
+
+    `position` is the order of recording: each database hands out the next one as the row is
+    inserted, which for the changes of one task (serialised by the task's row) is the order they
+    committed in. SQLite makes an INTEGER PRIMARY KEY its rowid and counts it up; PostgreSQL takes
+    a BIGINT from a sequence. `payload` is the JSON every delivery of the event sends.
+    """
+
+    __tablename__ = "outbox"
+
+    position: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[UUID] = mapped_column(unique=True)
+    type: Mapped[EventType] = mapped_column(str_enum(EventType, "event_type"))
+    occurred_at: Mapped[datetime]
+    project_id: Mapped[UUID]
+    task_id: Mapped[UUID]
+    payload: Mapped[str] = mapped_column(Text)
+    routed: Mapped[bool]
+
+    __table_args__ = (
+        Index("ix_outbox_unrouted_position", "position", postgresql_where=UNROUTED, sqlite_where=UNROUTED),
+    )
+
+
+class WebhookModel(Base):
+    """A project's subscription to its events (domain/webhooks.py)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    project_id: Mapped[UUID] = mapped_column(ForeignKey("projects.id"))
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH))
+    # The event type names, sorted.
+    events: Mapped[list[str]] = mapped_column(JSON)
+    # Kept as given: the dispatcher signs with it. The API shows it once, when it is made.
+    secret: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_webhooks_project_id_created_at_id", "project_id", "created_at", "id"),)
+
+
+class DeliveryModel(Base):
+    """One recorded event on its way to one webhook; `claim_id` and `claimed_until` are the lease of
+    the dispatcher attempting it."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    webhook_id: Mapped[UUID] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_position: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), ForeignKey("outbox.position"), index=True
+    )
+    # The event's task, copied: the ordering key of the claim.
+    task_id: Mapped[UUID]
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus, "delivery_status"))
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    claim_id: Mapped[UUID | None]
+    first_attempt_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    last_error: Mapped[str | None] = mapped_column(String(MAX_ERROR_LENGTH))
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_position"),
+        # The claim: pending deliveries by when they are due.
+        Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        # The claim's order rule: is an earlier event of this task still pending for this webhook?
+        Index(
+            "ix_webhook_deliveries_webhook_id_task_id_event_position",
+            "webhook_id",
+            "task_id",
+            "event_position",
+        ),
+        # The list of a webhook's deliveries, newest first.
+        Index("ix_webhook_deliveries_webhook_id_created_at_id", "webhook_id", "created_at", "id"),
+    )

@@ -16,14 +16,21 @@ from adapters.persistence.sqlalchemy.errors import (
     to_storage_failure,
 )
 from adapters.persistence.sqlalchemy.idempotency import claim_key, record_response
+from adapters.persistence.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
 from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
 from adapters.persistence.sqlalchemy.tasks import SqlAlchemyTaskRepository
 from adapters.persistence.sqlalchemy.users import SqlAlchemyUserRepository
+from adapters.persistence.sqlalchemy.webhooks import (
+    SqlAlchemyDeliveryRepository,
+    SqlAlchemyWebhookRepository,
+)
 from domain.comments import CommentRepository
+from domain.events import Outbox
 from domain.projects import ProjectRepository, TagRepository
 from domain.tasks import TaskRepository
 from domain.users import UserRepository
+from domain.webhooks import DeliveryRepository, WebhookRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -60,6 +67,9 @@ class SqlAlchemyUnitOfWork:
         self.tags: TagRepository = SqlAlchemyTagRepository(session)
         self.tasks: TaskRepository = SqlAlchemyTaskRepository(session)
         self.comments: CommentRepository = SqlAlchemyCommentRepository(session)
+        self.outbox: Outbox = SqlAlchemyOutbox(session)
+        self.webhooks: WebhookRepository = SqlAlchemyWebhookRepository(session)
+        self.deliveries: DeliveryRepository = SqlAlchemyDeliveryRepository(session)
 
     @asynccontextmanager
     async def read_only(self) -> AsyncIterator[None]:
