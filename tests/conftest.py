@@ -163,6 +163,9 @@ def settings_for(database_url: str) -> Settings:
         sign_in_failures_per_account=None,
         sign_ins_per_address=None,
         writes_per_caller=None,
+        # Tests drive the webhook dispatcher themselves (tests/webhooks/): one polling on its own
+        # would add statements and transactions to whatever a test counts or resets.
+        webhook_in_process=False,
     )
 
 

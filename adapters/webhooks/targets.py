@@ -9,12 +9,15 @@ addresses its host name resolves to then, the address connected to being the one
 
 import asyncio
 import socket
+from collections.abc import Awaitable, Callable
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from urllib.parse import urlsplit
 
 from domain.errors import ValidationFailed
 
 Address = IPv4Address | IPv6Address
+# A host name and port to the addresses they resolve to.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 class RefusedAddress(Exception):
@@ -43,8 +46,9 @@ def _names_this_machine(host: str) -> bool:
 class AddressPolicy:
     """The WebhookTargets of the service, and the check of each delivery's address."""
 
-    def __init__(self, *, allow_private: bool) -> None:
+    def __init__(self, *, allow_private: bool, resolve: Resolver | None = None) -> None:
         self.allow_private = allow_private
+        self._resolve = resolve or _resolve
 
     def ensure_allowed(self, url: str) -> None:
         if self.allow_private:
@@ -62,9 +66,13 @@ class AddressPolicy:
         if literal is not None:
             addresses = [literal]
         else:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
             # An IPv6 address may come with its zone ("fe80::1%eth0"): such are link-local anyway.
-            addresses = [ip_address(str(info[4][0]).partition("%")[0]) for info in infos]
+            addresses = [ip_address(found.partition("%")[0]) for found in await self._resolve(host, port)]
         if not addresses or not all(is_public(address) for address in addresses):
             raise RefusedAddress(f"{host} is or resolves to a loopback or private address, refused here")
         return addresses[0]
+
+
+async def _resolve(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]

@@ -338,4 +338,4 @@ def test_every_post_that_changes_data_documents_idempotency_key_and_its_refusals
             continue
         assert "Idempotency-Key" in headers, name
         assert {"409", "422"} <= op["responses"].keys(), name
-    assert len(posts) == 9
+    assert len(posts) == 11
