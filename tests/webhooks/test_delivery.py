@@ -3,6 +3,7 @@ change that was rolled back, retried with backoff; and on PostgreSQL, dispatcher
 side never attempt one delivery at the same time."""
 
 import asyncio
+import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -10,17 +11,22 @@ from uuid import UUID
 import httpx
 import pytest
 from litestar import Litestar
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.composition import create_app
+from adapters.settings import MEMORY_URL
 from adapters.webhooks.dispatcher import LEASE, Dispatcher
 from application.ports import Clock
 from domain.events import EventType, task_event
 from domain.ids import new_id
 from domain.tasks import Priority, Task
 from domain.unit_of_work import UnitOfWork
-from tests.http.conftest import Account, container_of, on_both_databases, on_every_backend
-from tests.http.tracker import PROJECTS, TASKS, add_comment, create_task, if_match
+from tests.conftest import FastHashingProvider, http_client, settings_for, start_app, stop_app
+from tests.http.conftest import Account, container_of, new_account, on_both_databases, on_every_backend
+from tests.http.tracker import PROJECTS, TASKS, add_comment, create_project, create_task, if_match
 from tests.unit.fakes import FakeClock
-from tests.webhooks.conftest import drain
+from tests.webhooks.conftest import ClockProvider, drain
 from tests.webhooks.receiver import Receiver
 
 
@@ -255,3 +261,120 @@ async def test_500s_are_retried_with_backoff_for_24_hours_then_failed_until_retr
     [delivery] = await deliveries(api, manager, project, webhook)
     assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("delivered", 1, 204)
     assert len(receiver.received) == 12
+
+
+on_postgresql = pytest.mark.parametrize("api_backend", ["postgresql"], indirect=True)
+
+
+async def many_tasks(api: httpx.AsyncClient, manager: Account, project: dict[str, Any], count: int) -> None:
+    for number in range(count):
+        await create_task(api, manager, project["id"], f"Task {number}")
+
+
+@on_postgresql
+async def test_a_second_dispatcher_takes_only_what_the_first_has_not_claimed(
+    app: Litestar,
+    api: httpx.AsyncClient,
+    manager: Account,
+    project: dict[str, Any],
+    webhook: dict[str, Any],
+    receiver: Receiver,
+    dispatcher: Dispatcher,
+) -> None:
+    await many_tasks(api, manager, project, 30)
+    other = Dispatcher(container_of(app), dispatcher._sender, poll_interval=1)
+    receiver.hold()
+
+    first = asyncio.create_task(dispatcher.run_once())
+    await receiver.wait_for(20)  # a batch, every request of it still unanswered
+    second = asyncio.create_task(other.run_once())
+    held = await receiver.wait_for(30)
+    receiver.release()
+
+    assert await asyncio.gather(first, second) == [20, 10]
+    assert len({received.webhook_id for received in held}) == 30
+    assert await drain(dispatcher) + await drain(other) == 0
+    assert len(receiver.received) == 30
+
+
+@on_postgresql
+async def test_dispatchers_running_side_by_side_deliver_every_event_exactly_once(
+    app: Litestar,
+    api: httpx.AsyncClient,
+    manager: Account,
+    project: dict[str, Any],
+    webhook: dict[str, Any],
+    receiver: Receiver,
+    dispatcher: Dispatcher,
+) -> None:
+    await many_tasks(api, manager, project, 40)
+    sender = dispatcher._sender
+    # Small batches, so that their claims overlap in time on separate connections.
+    side_by_side = [Dispatcher(container_of(app), sender, poll_interval=1, batch_size=3) for _ in range(3)]
+
+    attempted = await asyncio.gather(*(drain(each) for each in side_by_side))
+
+    assert sum(attempted) == 40
+    assert sorted(r.webhook_id for r in receiver.received) == sorted(
+        {r.webhook_id for r in receiver.received}
+    )
+    assert len(receiver.received) == 40
+
+
+@on_postgresql
+async def test_a_claim_passes_over_a_delivery_another_transaction_has_locked_instead_of_waiting(
+    app: Litestar,
+    api: httpx.AsyncClient,
+    manager: Account,
+    project: dict[str, Any],
+    webhook: dict[str, Any],
+    receiver: Receiver,
+    dispatcher: Dispatcher,
+) -> None:
+    await many_tasks(api, manager, project, 2)
+    # Routed, and the first delivery held back once: both now exist as rows.
+    receiver.answer(500, 500)
+    assert await drain(dispatcher) == 2
+    engine = await container_of(app).get(AsyncEngine)
+    clock = await container_of(app).get(Clock)
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(seconds=10))
+    async with engine.connect() as locker:
+        await locker.execute(
+            text("SELECT id FROM webhook_deliveries ORDER BY event_position LIMIT 1 FOR UPDATE")
+        )
+        # Were the claim to wait for the lock, this would fail instead of answering at once.
+        async with asyncio.timeout(10):
+            assert await dispatcher.run_once() == 1
+        await locker.rollback()
+    assert await drain(dispatcher) == 1
+    assert len({r.webhook_id for r in receiver.received}) == 2
+
+
+async def test_the_app_runs_its_own_dispatcher_when_in_process_delivery_is_on(
+    receiver: Receiver, clock: FakeClock
+) -> None:
+    # An idle dispatcher looks again only after a minute: the delivery comes from being woken.
+    settings = dataclasses.replace(
+        settings_for(MEMORY_URL), webhook_in_process=True, webhook_poll_interval_ms=60_000
+    )
+    application = create_app(settings, FastHashingProvider(), ClockProvider(clock))
+    await start_app(application)
+    try:
+        async with http_client(application) as client:
+            manager = await new_account(application, client)
+            project = await create_project(client, manager)
+            response = await client.post(
+                f"{PROJECTS}/{project['id']}/webhooks",
+                json={"url": receiver.url, "events": ["task.created"]},
+                headers=manager.headers,
+            )
+            assert response.status_code == 201, response.text
+            await create_task(client, manager, project["id"], "Delivered in process")
+            application.state.webhook_dispatcher.wake()
+            [received] = await receiver.wait_for(1)
+    finally:
+        await stop_app(application)
+
+    assert received.event["data"]["task"]["title"] == "Delivered in process"
+    assert received.signed_with(response.json()["secret"])
