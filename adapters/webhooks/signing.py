@@ -7,7 +7,7 @@ from uuid import UUID
 from domain.webhooks import signing_key
 
 
-def signature(secret: str, message_id: UUID, timestamp: int, body: bytes) -> str:
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     signed = f"{message_id}.{timestamp}.".encode() + body
     return "v1," + base64.b64encode(hmac.digest(signing_key(secret), signed, "sha256")).decode()
 
@@ -18,5 +18,5 @@ def signed_headers(secret: str, message_id: UUID, timestamp: int, body: bytes) -
     return {
         "Webhook-Id": str(message_id),
         "Webhook-Timestamp": str(timestamp),
-        "Webhook-Signature": signature(secret, message_id, timestamp, body),
+        "Webhook-Signature": signature(secret, str(message_id), timestamp, body),
     }
