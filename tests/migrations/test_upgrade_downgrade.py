@@ -310,6 +310,91 @@ IDEMPOTENCY_KEYS = ExpectedTable(
 )
 
 
+POSITION_TYPE = Spelled(sqlite="INTEGER", postgresql="BIGINT")
+
+OUTBOX = ExpectedTable(
+    columns={
+        "position": (POSITION_TYPE, NOT_NULL),
+        "id": (UUID_TYPE, NOT_NULL),
+        "type": ("VARCHAR(15)", NOT_NULL),
+        "occurred_at": (TIMESTAMP, NOT_NULL),
+        "project_id": (UUID_TYPE, NOT_NULL),
+        "task_id": (UUID_TYPE, NOT_NULL),
+        "payload": ("TEXT", NOT_NULL),
+        "routed": ("BOOLEAN", NOT_NULL),
+    },
+    primary_key=("position",),
+    unique_constraints={"uq_outbox_id": ("id",)},
+    indexes={
+        "ix_outbox_unrouted_position": index(
+            "position", where=Spelled(sqlite="routed = 0", postgresql="NOT routed")
+        ),
+    },
+    check_constraints={
+        "ck_outbox_event_type": (
+            "task.created", "task.updated", "task.deleted", "task.restored",
+            "comment.created", "comment.updated", "comment.deleted",
+        ),
+    },
+)  # fmt: skip
+
+WEBHOOKS = ExpectedTable(
+    columns={
+        "id": (UUID_TYPE, NOT_NULL),
+        "project_id": (UUID_TYPE, NOT_NULL),
+        "url": ("VARCHAR(2000)", NOT_NULL),
+        "events": ("JSON", NOT_NULL),
+        "secret": ("VARCHAR(120)", NOT_NULL),
+        "active": ("BOOLEAN", NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "updated_at": (TIMESTAMP, NOT_NULL),
+    },
+    primary_key=("id",),
+    foreign_keys={"fk_webhooks_project_id_projects": references("project_id", "projects(id)")},
+    indexes={"ix_webhooks_project_id_created_at_id": index("project_id", "created_at", "id")},
+)
+
+WEBHOOK_DELIVERIES = ExpectedTable(
+    columns={
+        "id": (UUID_TYPE, NOT_NULL),
+        "webhook_id": (UUID_TYPE, NOT_NULL),
+        "event_position": (POSITION_TYPE, NOT_NULL),
+        "task_id": (UUID_TYPE, NOT_NULL),
+        "status": ("VARCHAR(9)", NOT_NULL),
+        "attempts": ("INTEGER", NOT_NULL),
+        "next_attempt_at": (TIMESTAMP, NULL),
+        "claimed_until": (TIMESTAMP, NULL),
+        "claim_id": (UUID_TYPE, NULL),
+        "first_attempt_at": (TIMESTAMP, NULL),
+        "last_attempt_at": (TIMESTAMP, NULL),
+        "last_status_code": ("SMALLINT", NULL),
+        "last_error": ("VARCHAR(200)", NULL),
+        "delivered_at": (TIMESTAMP, NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+        "updated_at": (TIMESTAMP, NOT_NULL),
+    },
+    primary_key=("id",),
+    foreign_keys={
+        "fk_webhook_deliveries_webhook_id_webhooks": references(
+            "webhook_id", "webhooks(id)", on_delete="CASCADE"
+        ),
+        "fk_webhook_deliveries_event_position_outbox": references("event_position", "outbox(position)"),
+    },
+    unique_constraints={
+        "uq_webhook_deliveries_webhook_id_event_position": ("webhook_id", "event_position"),
+    },
+    indexes={
+        "ix_webhook_deliveries_event_position": index("event_position"),
+        "ix_webhook_deliveries_status_next_attempt_at": index("status", "next_attempt_at"),
+        "ix_webhook_deliveries_webhook_id_task_id_event_position": index(
+            "webhook_id", "task_id", "event_position"
+        ),
+        "ix_webhook_deliveries_webhook_id_created_at_id": index("webhook_id", "created_at", "id"),
+    },
+    check_constraints={"ck_webhook_deliveries_delivery_status": ("pending", "delivered", "failed")},
+)
+
+
 # Rows are written with plain columns typed after their values rather than with the models, whose
 # Enums would refuse an unknown status before the database could.
 Row = dict[str, Any]
@@ -331,7 +416,7 @@ def column_type(value: object) -> sa.types.TypeEngine[Any]:
         return sa.String()
     if isinstance(value, bytes):
         return sa.LargeBinary()
-    if isinstance(value, dict):
+    if isinstance(value, dict | list):
         return sa.JSON()
     return sa.types.NullType()
 
@@ -643,6 +728,89 @@ async def idempotency_keys_keep_their_rules(db: Database) -> None:
     assert await count(db, "idempotency_keys", caller_id=other["id"]) == 1
 
 
+def outbox_row(**fields: Any) -> Row:
+    return {
+        "id": new_id(),
+        "type": "task.created",
+        "occurred_at": datetime.now(UTC),
+        "project_id": new_id(),
+        "task_id": new_id(),
+        "payload": "{}",
+        "routed": False,
+        **fields,
+    }
+
+
+def webhook_row(project_id: UUID) -> Row:
+    return {
+        "id": new_id(),
+        "project_id": project_id,
+        "url": "https://hooks.example.com/in",
+        "events": ["task.created"],
+        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "active": True,
+        **stamps(),
+    }
+
+
+def delivery_row(webhook_id: UUID, event_position: int, status: str = "pending") -> Row:
+    return {
+        "id": new_id(),
+        "webhook_id": webhook_id,
+        "event_position": event_position,
+        "task_id": new_id(),
+        "status": status,
+        "attempts": 0,
+        **stamps(),
+    }
+
+
+async def positions(db: Database) -> list[int]:
+    outbox = sa.table("outbox", sa.column("position", sa.Integer()))
+    async with db.engine.connect() as connection:
+        return list(
+            (await connection.scalars(sa.select(outbox.c.position).order_by(outbox.c.position))).all()
+        )
+
+
+async def webhooks_keep_their_rules(db: Database) -> None:
+    project = project_row()
+    await insert(db, "projects", project)
+
+    # The database numbers the events in the order they are inserted.
+    for _ in range(3):
+        await insert(db, "outbox", outbox_row())
+    numbered = await positions(db)
+    assert numbered == sorted(numbered)
+    assert len(set(numbered)) == 3
+    taken = outbox_row()
+    await insert(db, "outbox", taken)
+    with refused("uq_outbox_id", sqlite_says=unique_failed("outbox", "id")):
+        await insert(db, "outbox", outbox_row(id=taken["id"]))
+    with refused("ck_outbox_event_type"):
+        await insert(db, "outbox", outbox_row(type="task.exploded"))
+
+    webhook = webhook_row(project["id"])
+    await insert(db, "webhooks", webhook)
+    with refused("fk_webhooks_project_id_projects", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(db, "webhooks", webhook_row(new_id()))
+
+    first = numbered[0]
+    await insert(db, "webhook_deliveries", delivery_row(webhook["id"], first))
+    with refused(
+        "uq_webhook_deliveries_webhook_id_event_position",
+        sqlite_says=unique_failed("webhook_deliveries", "webhook_id", "event_position"),
+    ):
+        await insert(db, "webhook_deliveries", delivery_row(webhook["id"], first))
+    with refused("fk_webhook_deliveries_event_position_outbox", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(db, "webhook_deliveries", delivery_row(webhook["id"], max(numbered) + 100))
+    with refused("ck_webhook_deliveries_delivery_status"):
+        await insert(db, "webhook_deliveries", delivery_row(webhook["id"], numbered[1], status="lost"))
+    # A webhook's deliveries go with its row.
+    await delete(db, "webhooks", id=webhook["id"])
+    assert await count(db, "webhook_deliveries", webhook_id=webhook["id"]) == 0
+
+
 @dataclass(frozen=True, slots=True)
 class Revision:
     id: str
@@ -661,6 +829,11 @@ REVISIONS = (
     Revision("004", {"comments": COMMENTS}, comments_keep_their_rules),
     Revision("005", {"tasks": TASKS_WITH_RANKS}, task_ranks_keep_step_with_status_and_priority),
     Revision("006", {"idempotency_keys": IDEMPOTENCY_KEYS}, idempotency_keys_keep_their_rules),
+    Revision(
+        "007",
+        {"outbox": OUTBOX, "webhooks": WEBHOOKS, "webhook_deliveries": WEBHOOK_DELIVERIES},
+        webhooks_keep_their_rules,
+    ),
 )
 HEAD = len(REVISIONS) - 1
 
