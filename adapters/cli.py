@@ -61,6 +61,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
 
+    commands.add_parser(
+        "worker",
+        help="deliver webhooks, without serving the API",
+        description=(
+            "Deliver webhooks: the dispatcher `taskboard serve` runs in each worker, alone. Run any "
+            "number beside the servers (TASKBOARD_WEBHOOK_IN_PROCESS=false leaves delivery to them); "
+            "they share the deliveries through the database. Stops on SIGTERM or Ctrl-C once the "
+            "attempts under way have ended."
+        ),
+        epilog=_DATABASE_NOTE,
+    ).set_defaults(handler=_worker)
+
     db = commands.add_parser("db", help="schema migrations", epilog=_DATABASE_NOTE).add_subparsers(
         required=True, metavar="ACTION"
     )
@@ -227,6 +239,48 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         for stop, handler in previous.items():
             signal.signal(stop, handler)
     return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.database_url == MEMORY_URL:
+        print(
+            "taskboard: worker needs a SQLite or PostgreSQL database; a memory:// server delivers its own "
+            "webhooks (TASKBOARD_WEBHOOK_IN_PROCESS)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        asyncio.run(prepare_database(settings))
+    except StartupRefused as refusal:
+        print(f"taskboard: {refusal}", file=sys.stderr)
+        return 2
+    logging.getLogger("taskboard").info(
+        "taskboard %s worker delivering webhooks from %s, looking for work every %d ms when idle",
+        version("taskboard"),
+        masked_url(settings.database_url),
+        settings.webhook_poll_interval_ms,
+    )
+    asyncio.run(_deliver_until_stopped(settings))
+    return 0
+
+
+async def _deliver_until_stopped(settings: Settings) -> None:
+    # Imported here, as for create-admin: only the commands that build a container need it.
+    from adapters.composition import make_container
+    from adapters.webhooks.dispatcher import dispatcher_for
+
+    container = make_container(settings)
+    try:
+        dispatcher = await dispatcher_for(container, settings)
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for stop in _STOP_SIGNALS:
+            loop.add_signal_handler(stop, stopped.set)
+        dispatcher.start()
+        await stopped.wait()
+        await dispatcher.stop()
+    finally:
+        await container.close()
 
 
 def _browsable(host: str) -> str:

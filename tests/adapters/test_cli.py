@@ -507,3 +507,19 @@ def test_the_readme_documents_every_setting_the_service_reads() -> None:
     undocumented = [name for name, _ in Settings().described() if f"| `{name}` |" not in readme]
 
     assert undocumented == []
+
+
+def test_worker_refuses_the_memory_database_whose_events_are_another_process_s(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_DATABASE_URL", "memory://")
+
+    assert run_cli("worker") == 1
+    assert "worker needs a SQLite or PostgreSQL database" in capsys.readouterr().err
+
+
+def test_worker_refuses_a_schema_that_is_not_the_newest_and_says_what_to_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run_cli("worker") == 2
+    assert "run `taskboard db upgrade` first" in capsys.readouterr().err

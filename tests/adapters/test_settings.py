@@ -294,3 +294,55 @@ def test_migrate_on_start_is_off_unless_set_true() -> None:
     ]  # fmt: skip
     with pytest.raises(SettingsError, match="TASKBOARD_MIGRATE_ON_START must be true or false, not 'yes'"):
         read("yes")
+
+
+def test_webhook_settings_are_read_from_their_variables_with_delivery_in_process_by_default() -> None:
+    defaults = Settings.from_environment({"TASKBOARD_SECRET_KEY": STRONG_KEY})
+    chosen = Settings.from_environment(
+        {
+            "TASKBOARD_SECRET_KEY": STRONG_KEY,
+            "TASKBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
+            "TASKBOARD_WEBHOOK_IN_PROCESS": "false",
+            "TASKBOARD_WEBHOOK_POLL_INTERVAL_MS": "250",
+        }
+    )
+
+    assert (
+        defaults.webhook_allow_private,
+        defaults.webhook_in_process,
+        defaults.webhook_poll_interval_ms,
+    ) == (
+        False,
+        True,
+        1000,
+    )
+    assert (chosen.webhook_allow_private, chosen.webhook_in_process, chosen.webhook_poll_interval_ms) == (
+        True,
+        False,
+        250,
+    )
+    with pytest.raises(SettingsError, match="TASKBOARD_WEBHOOK_POLL_INTERVAL_MS"):
+        Settings.from_environment(
+            {"TASKBOARD_SECRET_KEY": STRONG_KEY, "TASKBOARD_WEBHOOK_POLL_INTERVAL_MS": "5"}
+        )
+    with pytest.raises(SettingsError, match="TASKBOARD_WEBHOOK_IN_PROCESS"):
+        Settings.from_environment(
+            {"TASKBOARD_SECRET_KEY": STRONG_KEY, "TASKBOARD_WEBHOOK_IN_PROCESS": "maybe"}
+        )
+
+
+@pytest.mark.parametrize(
+    ("environment", "allow_private", "may_reach_private"),
+    [
+        (Environment.DEVELOPMENT, False, True),
+        (Environment.TEST, False, True),
+        (Environment.PRODUCTION, False, False),
+        (Environment.PRODUCTION, True, True),
+    ],
+)
+def test_webhooks_reach_private_addresses_outside_production_or_when_allowed(
+    environment: Environment, allow_private: bool, may_reach_private: bool
+) -> None:
+    settings = Settings(secret_key=STRONG_KEY, environment=environment, webhook_allow_private=allow_private)
+
+    assert settings.webhooks_may_reach_private_addresses is may_reach_private
