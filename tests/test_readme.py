@@ -104,12 +104,19 @@ def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]
     assert work["items"][0]["comment_count"] == 1
 
     (
+        hooks, failed_deliveries, paused, hook_deleted,
         projects, project, described, members, tags, recoloured,
         edited, comment_deleted, task_deleted, task_restored, tag_deleted,
         bob_refused, unassigned, bob_removed,
         project_deleted, hidden_task, project_restored,
         bob, renamed, bob_deleted, bob_restored, live, ready,
     ) = documents[7:]  # fmt: skip
+    assert [(h["url"], h["events"]) for h in hooks] == [
+        ("https://hooks.example.com/taskboard", ["comment.created", "task.updated"])
+    ]
+    assert hooks[0]["secret"].startswith("whsec_********")
+    assert (failed_deliveries["items"], failed_deliveries["total"]) == ([], 0)
+    assert (paused["id"], paused["active"], hook_deleted) == (hooks[0]["id"], False, 204)
     assert [p["key"] for p in projects["items"]] == ["OPS"]
     assert project["key"] == "OPS"
     assert (described["description"], described["version"]) == ("Servers, certificates and on-call", 2)
@@ -127,3 +134,51 @@ def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]
     assert (bob["email"], renamed["full_name"]) == ("bob@example.com", "Robert Builder")
     assert (bob_deleted, bob_restored["is_deleted"]) == (204, False)
     assert (live["status"], ready["status"]) == ("ok", "ok")
+
+
+def _readme_python(heading: str) -> str:
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"```python\n(.*?)```", readme.split(heading, 1)[1], re.DOTALL)
+    assert match, f"the README has no Python block under {heading!r}"
+    return match.group(1)
+
+
+def test_readme_receiver_accepts_a_signed_delivery_and_refuses_a_tampered_one() -> None:
+    import httpx
+
+    from adapters.webhooks.signing import signed_headers
+    from domain.ids import new_id
+    from domain.webhooks import new_secret
+
+    code = _readme_python("### Receiving a webhook")
+    assert len([line for line in code.splitlines() if line.strip()]) <= 15
+    secret, port, event_id = new_secret(), free_port(), new_id()
+    receiver = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env={**os.environ, "WEBHOOK_SECRET": secret, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    body = json.dumps({"id": str(event_id), "type": "task.created"}).encode()
+    headers = {"Content-Type": "application/json", **signed_headers(secret, event_id, int(time.time()), body)}
+
+    async def deliver() -> tuple[int, int]:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    signed = await client.post("/", content=body, headers=headers)
+                    break
+                except httpx.ConnectError:
+                    if time.monotonic() > deadline or receiver.poll() is not None:
+                        raise
+                    await asyncio.sleep(0.1)  # until the receiver listens
+            tampered = await client.post("/", content=body.replace(b"created", b"deleted"), headers=headers)
+        return signed.status_code, tampered.status_code
+
+    try:
+        assert asyncio.run(deliver()) == (204, 401)
+    finally:
+        receiver.terminate()
+        printed, _ = receiver.communicate(timeout=10)
+    assert printed.split() == [str(event_id), "task.created"]

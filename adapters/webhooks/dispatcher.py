@@ -3,8 +3,8 @@
 It runs in each `taskboard serve` worker (TASKBOARD_WEBHOOK_IN_PROCESS, the default) or alone as
 `taskboard worker`; any number of them share one database. Each round is two short transactions
 (TakeDueDeliveries, then RecordAttempts) around the HTTP attempts, which run concurrently and hold
-no connection. A round that found work is followed by the next at once; an idle one waits for the
-poll interval or for `wake()`.
+no connection. A round that found work (deliveries to attempt, or more events than it routes at a
+time) is followed by the next at once; an idle one waits for the poll interval or for `wake()`.
 
 At least once: a claim is a lease (LEASE, well beyond the 10 s an attempt may take). A dispatcher
 that dies between claim and record, mid-batch, leaves its claims to expire, and the next dispatcher
@@ -53,11 +53,16 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """One round; returns how many deliveries it attempted."""
+        attempted, _more_to_route = await self._round()
+        return attempted
+
+    async def _round(self) -> tuple[int, bool]:
         async with self._container() as request:
             take = await request.get(TakeDueDeliveries)
-            claimed = await take.execute(TakeDueDeliveriesCommand(limit=self._batch_size, lease=self._lease))
+            taken = await take.execute(TakeDueDeliveriesCommand(limit=self._batch_size, lease=self._lease))
+            claimed = taken.claimed
             if not claimed:
-                return 0
+                return 0, taken.more_to_route
             outcomes = await asyncio.gather(*(self._sender.send(delivery) for delivery in claimed))
             for delivery, outcome in zip(claimed, outcomes, strict=True):
                 logger.info(
@@ -68,7 +73,7 @@ class Dispatcher:
                 )
             record = await request.get(RecordAttempts)
             await record.execute(RecordAttemptsCommand(attempts=list(zip(claimed, outcomes, strict=True))))
-        return len(claimed)
+        return len(claimed), taken.more_to_route
 
     async def run(self) -> None:
         """Rounds until `stop()`; a round that fails (the database away, say) is logged and the
@@ -76,11 +81,11 @@ class Dispatcher:
         while not self._stopping:
             self._wake.clear()
             try:
-                attempted = await self.run_once()
+                attempted, more_to_route = await self._round()
             except Exception as error:
                 logger.warning("webhook round failed, trying again shortly: %s", error)
-                attempted = 0
-            if attempted == 0 and not self._stopping:
+                attempted, more_to_route = 0, False
+            if attempted == 0 and not more_to_route and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self._poll_interval):
                         await self._wake.wait()

@@ -16,6 +16,14 @@ class TakeDueDeliveriesCommand:
     lease: timedelta
 
 
+@dataclass(frozen=True, slots=True)
+class TakenDeliveries:
+    """The deliveries claimed, and whether more events wait to be routed than one round routes."""
+
+    claimed: list[ClaimedDelivery]
+    more_to_route: bool
+
+
 class TakeDueDeliveries(UseCase):
     """What a dispatcher does first in each round, in one transaction: route the events recorded
     since the last round to the webhooks that want them, then claim up to `limit` due deliveries
@@ -31,7 +39,7 @@ class TakeDueDeliveries(UseCase):
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, command: TakeDueDeliveriesCommand) -> list[ClaimedDelivery]:
+    async def execute(self, command: TakeDueDeliveriesCommand) -> TakenDeliveries:
         now = self._clock.now()
         async with self._uow:
             events = await self._uow.outbox.take_unrouted(ROUTED_PER_ROUND)
@@ -49,4 +57,5 @@ class TakeDueDeliveries(UseCase):
                 wanted = {delivery.event_position for delivery in deliveries}
                 await self._uow.outbox.mark_routed([e.position for e in events if e.position in wanted])
                 await self._uow.outbox.remove([e.position for e in events if e.position not in wanted])
-            return await self._uow.deliveries.claim_due(now, now + command.lease, command.limit)
+            claimed = await self._uow.deliveries.claim_due(now, now + command.lease, command.limit)
+        return TakenDeliveries(claimed=claimed, more_to_route=len(events) == ROUTED_PER_ROUND)

@@ -9,7 +9,11 @@ from uuid import UUID
 import pytest
 
 from application.webhooks.record_attempts import RecordAttempts, RecordAttemptsCommand
-from application.webhooks.take_due_deliveries import TakeDueDeliveries, TakeDueDeliveriesCommand
+from application.webhooks.take_due_deliveries import (
+    ROUTED_PER_ROUND,
+    TakeDueDeliveries,
+    TakeDueDeliveriesCommand,
+)
 from domain.events import EventType, RecordedEvent, task_event
 from domain.paging import PageRequest
 from domain.projects import Project
@@ -57,7 +61,7 @@ async def record_change(
 
 async def take(uow_factory: UnitOfWorkFactory, clock: FakeClock, limit: int = 20) -> list[ClaimedDelivery]:
     use_case = TakeDueDeliveries(uow_factory(), clock)
-    return await use_case.execute(TakeDueDeliveriesCommand(limit=limit, lease=LEASE))
+    return (await use_case.execute(TakeDueDeliveriesCommand(limit=limit, lease=LEASE))).claimed
 
 
 async def settle(
@@ -305,3 +309,19 @@ async def test_simultaneous_claims_never_take_the_same_delivery(
 
     taken = [event for claim in claims for event in events_of(claim)]
     assert len(taken) == len(set(taken)) == 12
+
+
+async def test_a_round_routes_a_bounded_number_of_events_and_says_when_more_are_waiting(
+    uow_factory: UnitOfWorkFactory, world: World, project: Project, manager: User, clock: FakeClock
+) -> None:
+    task = await world.task(project, manager)
+    async with world.uow() as uow:
+        for _ in range(ROUTED_PER_ROUND + 1):
+            await uow.outbox.append(task_event(EventType.TASK_UPDATED, task, project))
+    use_case = TakeDueDeliveries(uow_factory(), clock)
+    command = TakeDueDeliveriesCommand(limit=20, lease=LEASE)
+
+    first, second = await use_case.execute(command), await use_case.execute(command)
+
+    assert (first.more_to_route, second.more_to_route) == (True, False)
+    assert await unrouted(world) == []

@@ -291,7 +291,7 @@ async def test_a_second_dispatcher_takes_only_what_the_first_has_not_claimed(
     held = await receiver.wait_for(30)
     receiver.release()
 
-    assert await asyncio.gather(first, second) == [20, 10]
+    assert list(await asyncio.gather(first, second)) == [20, 10]
     assert len({received.webhook_id for received in held}) == 30
     assert await drain(dispatcher) + await drain(other) == 0
     assert len(receiver.received) == 30
