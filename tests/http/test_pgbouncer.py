@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.composition import create_app
 from adapters.settings import DatabasePooler
+from adapters.webhooks.dispatcher import dispatcher_for
 from tests.conftest import FastHashingProvider, settings_for, start_app, stop_app
 from tests.factories import UserCreateFactory
-from tests.http.conftest import Account, new_account, settings_of, sign_in
+from tests.http.conftest import Account, container_of, new_account, settings_of, sign_in
 from tests.http.tracker import (
     COMMENTS,
     PROJECTS,
@@ -158,8 +159,31 @@ async def test_every_route_answers_behind_pgbouncer(
     comment_url = f"{COMMENTS}/{comment['id']}"
     expect(await api.patch(comment_url, json={"body": "On second thought"}, headers=member.headers), 200)
     expect(await api.delete(comment_url, headers=member.headers), 204)
+    hooks_url = f"{project_url}/webhooks"
+    # Nothing listens there: the round below records a failed attempt, which is then retried by hand.
+    hook_body = {"url": "http://127.0.0.1:9/hook", "events": ["task.deleted"]}
+    hook = expect(await api.post(hooks_url, json=hook_body, headers=member.headers), 201).json()
+    hook_url = f"{hooks_url}/{hook['id']}"
+    expect(await api.get(hooks_url, headers=member.headers), 200)
+    expect(await api.get(hook_url, headers=member.headers), 200)
+    expect(
+        await api.patch(hook_url, json={"events": ["task.deleted", "task.restored"]}, headers=member.headers),
+        200,
+    )
     expect(await api.delete(task_url, headers=member.headers), 204)
     expect(await api.post(f"{task_url}/restore", headers=member.headers), 200)
+    dispatcher = await dispatcher_for(container_of(app), await settings_of(app))
+    assert await dispatcher.run_once() == 1  # the deletion; the restoring waits behind it
+    listed = expect(await api.get(f"{hook_url}/deliveries", headers=member.headers), 200).json()["items"]
+    delivery, restored = sorted(listed, key=lambda each: each["event_type"])
+    assert (delivery["event_type"], delivery["status"], delivery["attempts"]) == (
+        "task.deleted",
+        "pending",
+        1,
+    )
+    assert (restored["event_type"], restored["attempts"]) == ("task.restored", 0)
+    expect(await api.post(f"{hook_url}/deliveries/{delivery['id']}/retry", headers=member.headers), 200)
+    expect(await api.delete(hook_url, headers=member.headers), 204)
     expect(await api.delete(project_url, headers=member.headers), 204)
     expect(await api.post(f"{project_url}/restore", headers=member.headers), 200)
 
