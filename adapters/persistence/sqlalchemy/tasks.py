@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, true
+from sqlalchemy import ColumnElement, Row, Select, delete, exists, false, func, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,6 +19,7 @@ from adapters.persistence.sqlalchemy.models import (
     TaskModel,
     UserModel,
     task_tags,
+    task_watchers,
 )
 from adapters.persistence.sqlalchemy.sorting import Term, after, by_code_point, order_by, paged
 from domain.errors import Conflict, StaleVersion
@@ -37,6 +38,7 @@ _tags = TagModel.__table__
 _comments = CommentModel.__table__
 _assignees = UserModel.__table__.alias("assignee")
 _reporters = UserModel.__table__.alias("reporter")
+_watchers = task_watchers
 
 # `~is_deleted` as the partial indexes of live tasks spell their WHERE (see models.LIVE_TASK).
 _LIVE_TASK = ~_tasks.c.is_deleted
@@ -143,8 +145,26 @@ class SqlAlchemyTaskRepository:
         task_id: UUID | None = await self._session.scalar(statement)
         return task_id
 
-    async def get_summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None:
-        statement = _SUMMARIES.where(_tasks.c.id == task_id)
+    async def get_many(self, task_ids: Collection[UUID]) -> Sequence[Task]:
+        statement = (
+            select(TaskModel)
+            .join(TaskModel.project)
+            .where(
+                TaskModel.id.in_(task_ids),
+                TaskModel.is_deleted.is_(False),
+                ProjectModel.is_deleted.is_(False),
+            )
+            .options(joinedload(TaskModel.tags))
+        )
+        models = (await self._session.scalars(statement)).unique().all()
+        for model in models:
+            self._read_for_change[model.id] = model
+        return [task_from_model(model) for model in models]
+
+    async def get_summary(
+        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+    ) -> TaskSummary | None:
+        statement = _summaries_for(viewer).where(_tasks.c.id == task_id)
         if not include_deleted:
             statement = statement.where(_LIVE_TASK)
         row = (await self._session.execute(statement)).one_or_none()
@@ -153,8 +173,20 @@ class SqlAlchemyTaskRepository:
         summaries = await self._summaries([row])
         return summaries[0]
 
+    async def get_summaries(
+        self, task_ids: Sequence[UUID], *, viewer: UUID | None = None
+    ) -> Sequence[TaskSummary]:
+        if not task_ids:
+            return []
+        statement = _summaries_for(viewer).where(_tasks.c.id.in_(task_ids), _LIVE_TASK)
+        found = {
+            summary.task.id: summary
+            for summary in await self._summaries((await self._session.execute(statement)).all())
+        }
+        return [found[task_id] for task_id in task_ids if task_id in found]
+
     async def list(
-        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
+        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest, *, viewer: UUID | None = None
     ) -> Page[TaskSummary]:
         conditions = _conditions(filters)
         total = await self._session.scalar(_count(conditions))
@@ -162,7 +194,7 @@ class SqlAlchemyTaskRepository:
         # across a member's projects.
         if filters.visible_to is not None and filters.project_id is None and self._postgresql():
             conditions = [_tasks.c.id.in_(self._first_of_each_visible_project(filters, sort, page))]
-        statement = paged(_SUMMARIES.where(*conditions), self._terms(sort), page)
+        statement = paged(_summaries_for(viewer).where(*conditions), self._terms(sort), page)
         summaries = await self._summaries((await self._session.execute(statement)).all())
         return Page.cut(summaries, total or 0, page, lambda summary: task_keyset(summary, sort))
 
@@ -191,10 +223,25 @@ class SqlAlchemyTaskRepository:
         if model is None or model.version != task.version - 1:
             raise StaleVersion("the task was changed by another request")
         copy_task_onto_model(task, model)
-        if {tag.id for tag in model.tags} != task.tag_ids:
-            model.tags = list(await self._tag_models(task.tag_ids))
         # Flushing here runs the versioned UPDATE now, inside the unit of work's error translation.
         await self._session.flush()
+        linked = {tag.id for tag in model.tags}
+        if linked != task.tag_ids:
+            await self._relink(task.id, linked, task.tag_ids)
+            # The loaded collection no longer says what is stored; a later read loads it anew.
+            self._session.expire(model, ["tags"])
+
+    async def _relink(self, task_id: UUID, linked: Collection[UUID], wanted: Collection[UUID]) -> None:
+        """The task's tag links made `wanted`: at most a DELETE and an INSERT, without reading the
+        tags (a tag that does not exist is refused by the links' foreign key, as a Conflict)."""
+        removed, added = set(linked) - set(wanted), set(wanted) - set(linked)
+        if removed:
+            await self._session.execute(
+                delete(task_tags).where(task_tags.c.task_id == task_id, task_tags.c.tag_id.in_(removed))
+            )
+        if added:
+            rows = [{"task_id": task_id, "tag_id": tag_id} for tag_id in sorted(added)]
+            await self._session.execute(insert(task_tags).values(rows))
 
     async def _tag_models(self, tag_ids: Collection[UUID]) -> Sequence[TagModel]:
         if not tag_ids:
@@ -288,6 +335,15 @@ class SqlAlchemyTaskRepository:
         return [*terms, Term(_tasks.c.id)]
 
 
+def _summaries_for(viewer: UUID | None) -> Select[Any]:
+    """The summaries' statement, saying for each task whether `viewer` watches it: a lookup in the
+    watchers' primary key per row, within the statement (False when read for nobody)."""
+    if viewer is None:
+        return _SUMMARIES.add_columns(false().label("watching"))
+    watching = exists().where(_watchers.c.task_id == _tasks.c.id, _watchers.c.user_id == viewer)
+    return _SUMMARIES.add_columns(watching.label("watching"))
+
+
 def _count(conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
     """How many tasks of live projects match: all that match, less those of deleted projects.
 
@@ -337,6 +393,9 @@ def _conditions(filters: TaskFilters) -> list[ColumnElement[Any]]:
             .where(_tags.c.name_key.in_(keys))
         )
         conditions.append(_tasks.c.id.in_(tagged))
+    if filters.watched_by is not None:
+        watched = select(_watchers.c.task_id).where(_watchers.c.user_id == filters.watched_by)
+        conditions.append(_tasks.c.id.in_(watched))
     if filters.due_before is not None:
         conditions.append(_tasks.c.due_date < filters.due_before)
     if filters.due_after is not None:
@@ -373,6 +432,7 @@ def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef]) -> Tas
         assignee_name,
         reporter_name,
         comment_count,
+        watching,
     ) = row
     task = Task(
         id=task_id,
@@ -399,4 +459,5 @@ def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef]) -> Tas
         reporter=UserRef(id=reporter_id, full_name=reporter_name),
         tags=tuple(tags),
         comment_count=comment_count,
+        watching=bool(watching),
     )
