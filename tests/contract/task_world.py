@@ -185,9 +185,11 @@ class World:
         async with self._uow_factory() as uow:
             return await uow.tasks.get_by_id(task_id, include_deleted=True)
 
-    async def summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None:
+    async def summary(
+        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+    ) -> TaskSummary | None:
         async with self._uow_factory() as uow:
-            return await uow.tasks.get_summary(task_id, include_deleted=include_deleted)
+            return await uow.tasks.get_summary(task_id, include_deleted=include_deleted, viewer=viewer)
 
     async def page(
         self,
