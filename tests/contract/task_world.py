@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.comments import Comment
+from domain.history import ActivityFilters, HistoryView
 from domain.ids import new_id
 from domain.paging import MAX_LIMIT, PageRequest, SortKey
 from domain.projects import MemberRole, Project, ProjectMember, Tag
@@ -201,6 +202,17 @@ class World:
         async with self._uow_factory() as uow:
             found = await uow.tasks.list(filters, sort, page)
         return [summary.task.id for summary in found.items], found.total
+
+    async def history(self, task_id: UUID) -> list[HistoryView]:
+        """The task's whole history, newest first."""
+        async with self._uow_factory() as uow:
+            return list((await uow.history.list_for_task(task_id, WHOLE_PAGE)).items)
+
+    async def activity(
+        self, project_id: UUID, filters: ActivityFilters = ActivityFilters()
+    ) -> list[HistoryView]:
+        async with self._uow_factory() as uow:
+            return list((await uow.history.list_for_project(project_id, filters, WHOLE_PAGE)).items)
 
     async def ids(self, filters: TaskFilters = NO_FILTERS) -> set[UUID]:
         ids, _total = await self.page(filters)
