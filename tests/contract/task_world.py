@@ -28,6 +28,7 @@ from tests.factories_work import unique_project_key
 T0 = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 NO_FILTERS = TaskFilters()
 WHOLE_PAGE = PageRequest(limit=MAX_LIMIT)
+EVERY_ENTRY = ActivityFilters()
 
 
 _names = count(1)

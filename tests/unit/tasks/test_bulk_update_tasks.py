@@ -108,7 +108,8 @@ async def test_each_task_gets_the_outcome_a_single_change_would_have_in_the_orde
         unknown,
     ]
     assert outcome(results) == [ValidationFailed, None, NotFound, PermissionDenied, NotFound, NotFound]
-    assert results[0].error is not None and results[0].error.field == "status"
+    assert results[0].error is not None
+    assert results[0].error.field == "status"
     changed = results[1].summary
     assert changed is not None
     assert (changed.task.status, changed.task.priority, changed.task.version) == (
@@ -155,8 +156,10 @@ async def test_without_atomic_a_failure_undoes_only_its_own_task(
     results = await bulk(store, clock, manager, [there, here], changes, atomic=False)
 
     assert outcome(results) == [ValidationFailed, None]
-    assert results[0].error is not None and results[0].error.field == "add_tag_ids"
-    assert results[1].summary is not None and [t.name for t in results[1].summary.tags] == ["api"]
+    assert results[0].error is not None
+    assert results[0].error.field == "add_tag_ids"
+    assert results[1].summary is not None
+    assert [t.name for t in results[1].summary.tags] == ["api"]
     assert (await world.stored_task(there.id)) == there
     assert [view.entry.changes for view in await world.history(here.id)] == [
         (FieldChange("tags", [], ["api"]),)
@@ -203,5 +206,6 @@ async def test_a_task_the_changes_leave_as_it_was_keeps_its_version_and_records_
 
     (result,) = await bulk(store, clock, manager, [already], atomic=True)
 
-    assert result.summary is not None and result.summary.task.version == 1
+    assert result.summary is not None
+    assert result.summary.task.version == 1
     assert await world.history(already.id) == []
