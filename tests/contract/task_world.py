@@ -209,9 +209,7 @@ class World:
         async with self._uow_factory() as uow:
             return list((await uow.history.list_for_task(task_id, WHOLE_PAGE)).items)
 
-    async def activity(
-        self, project_id: UUID, filters: ActivityFilters = EVERY_ENTRY
-    ) -> list[HistoryView]:
+    async def activity(self, project_id: UUID, filters: ActivityFilters = EVERY_ENTRY) -> list[HistoryView]:
         async with self._uow_factory() as uow:
             return list((await uow.history.list_for_project(project_id, filters, WHOLE_PAGE)).items)
 

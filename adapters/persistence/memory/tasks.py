@@ -133,6 +133,9 @@ class InMemoryTaskRepository:
         stored: Task | None = self._store.get(TASKS, task.id)
         if stored is None or stored.version != task.version - 1:
             raise StaleVersion("the task was changed by another request")
+        # Mirrors the foreign key of task_tags: a tag that does not exist cannot be linked.
+        if any(self._store.get(TAGS, tag_id) is None for tag_id in task.tag_ids - stored.tag_ids):
+            raise Conflict("the change conflicts with existing data")
         self._store.put(TASKS, task.id, task)
 
 
