@@ -205,6 +205,9 @@ def _field_error(item: dict[str, Any]) -> FieldError:
     # Litestar names the whole body "data"; msgspec's message names the actual field.
     if not key or key == "data":
         key = _field_from_message(message) or "body"
+    elif message.startswith("Object contains unknown field"):
+        # Inside a nested object the key is the object's path: the field named is one of its own.
+        key = f"{key}.{_field_from_message(message)}"
     field = str(key)
     return FieldError(field=field, message=message, source=item.get("source"))
 

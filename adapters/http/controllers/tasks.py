@@ -282,7 +282,8 @@ class TaskController(Controller):
                 atomic=data.atomic,
             )
         )
-        return Response(BulkResult(results=[_bulk_item(result, request.url.path) for result in results]))
+        items = [_bulk_item(result, request.url.path) for result in results]
+        return Response(BulkResult(results=items), status_code=200)
 
     @put(
         "/{task_id:uuid}/watchers/me",
