@@ -1,7 +1,7 @@
 """Tasks: the unit of work a project tracks, with its workflow and priorities."""
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum, StrEnum
@@ -339,6 +339,10 @@ class TaskRepository(Protocol):
     async def soft_delete(self, task: Task) -> None: ...
 
     async def restore(self, task: Task) -> None: ...
+
+    async def tag_sets_carrying(self, tag_id: UUID) -> Mapping[UUID, frozenset[UUID]]:
+        """The tag set of every task that carries the tag, deleted or not, by task id."""
+        ...
 
     async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
         """How many live tasks of the project are assigned to the user."""

@@ -52,11 +52,23 @@ def record(
     at: datetime,
     changes: tuple[FieldChange, ...] = (),
 ) -> None:
+    record_for(history, actor, task.id, task.project_id, action, at, changes)
+
+
+def record_for(
+    history: HistoryRepository,
+    actor: Actor,
+    task_id: UUID,
+    project_id: UUID,
+    action: HistoryAction,
+    at: datetime,
+    changes: tuple[FieldChange, ...] = (),
+) -> None:
     history.record(
         HistoryEntry(
             id=new_id(),
-            task_id=task.id,
-            project_id=task.project_id,
+            task_id=task_id,
+            project_id=project_id,
             actor_id=actor.id,
             at=at,
             action=action,
@@ -110,5 +122,21 @@ def record_update(
     if changes:
         record(history, actor, after, HistoryAction.UPDATED, after.updated_at, changes)
     if before.tag_ids != after.tag_ids:
-        tags = FieldChange("tags", tag_names(before.tag_ids, names), tag_names(after.tag_ids, names))
-        record(history, actor, after, HistoryAction.TAGS_CHANGED, after.updated_at, (tags,))
+        record_tags_changed(
+            history, actor, after.id, after.project_id, before.tag_ids, after.tag_ids, names, after.updated_at
+        )
+
+
+def record_tags_changed(
+    history: HistoryRepository,
+    actor: Actor,
+    task_id: UUID,
+    project_id: UUID,
+    before: Collection[UUID],
+    after: Collection[UUID],
+    names: Mapping[UUID, str],
+    at: datetime,
+) -> None:
+    """`tags_changed`, the tag set before and after by name (`names` holds both sets' tags)."""
+    tags = FieldChange("tags", tag_names(before, names), tag_names(after, names))
+    record_for(history, actor, task_id, project_id, HistoryAction.TAGS_CHANGED, at, (tags,))

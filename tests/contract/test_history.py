@@ -199,10 +199,12 @@ async def test_watchers_are_kept_once_each_and_every_summary_says_whether_its_re
 
 async def test_batch_reads_find_live_rows_in_one_call(world: World, project: Project, manager: User) -> None:
     viewer = await world.member(project, MemberRole.VIEWER)
-    live, deleted = await world.task(project, manager), await world.task(project, manager, is_deleted=True)
+    tag, other_tag = await world.tag(project, "api"), await world.tag(project, "db")
+    live = await world.task(project, manager, tags=[tag, other_tag])
+    deleted = await world.task(project, manager, is_deleted=True, tags=[tag])
+    await world.task(project, manager, tags=[other_tag])
     gone_project = await world.project(manager)
     in_gone_project = await world.task(gone_project, manager)
-    tag = await world.tag(project, "api")
     await world.delete_project(gone_project)
     retired = await world.user()
     async with world.uow() as uow:
@@ -221,6 +223,10 @@ async def test_batch_reads_find_live_rows_in_one_call(world: World, project: Pro
             project.id: MemberRole.VIEWER
         }
         assert [t.id for t in await uow.tags.get_many([tag.id, new_id()])] == [tag.id]
+        assert await uow.tasks.tag_sets_carrying(tag.id) == {
+            live.id: frozenset({tag.id, other_tag.id}),
+            deleted.id: frozenset({tag.id}),
+        }
         refs = await uow.users.get_refs([manager.id, retired.id, new_id()])
         assert {ref.id: ref.full_name for ref in refs.values()} == {
             manager.id: manager.full_name,

@@ -109,6 +109,9 @@ class InMemoryTaskRepository:
     async def restore(self, task: Task) -> None:
         self._save(task)
 
+    async def tag_sets_carrying(self, tag_id: UUID) -> dict[UUID, frozenset[UUID]]:
+        return {task.id: task.tag_ids for task in self._store.rows(TASKS) if tag_id in task.tag_ids}
+
     async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
         return sum(
             1

@@ -207,6 +207,14 @@ class SqlAlchemyTaskRepository:
     async def restore(self, task: Task) -> None:
         await self._save(task)
 
+    async def tag_sets_carrying(self, tag_id: UUID) -> dict[UUID, frozenset[UUID]]:
+        carriers = select(task_tags.c.task_id).where(task_tags.c.tag_id == tag_id)
+        statement = select(task_tags.c.task_id, task_tags.c.tag_id).where(task_tags.c.task_id.in_(carriers))
+        sets: defaultdict[UUID, set[UUID]] = defaultdict(set)
+        for task_id, carried in await self._session.execute(statement):
+            sets[task_id].add(carried)
+        return {task_id: frozenset(tags) for task_id, tags in sets.items()}
+
     async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
         statement = select(func.count()).where(
             TaskModel.project_id == project_id,

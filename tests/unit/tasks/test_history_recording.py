@@ -10,6 +10,7 @@ from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from application.comments.add_comment import AddComment, AddCommentCommand
 from application.comments.delete_comment import DeleteComment, DeleteCommentCommand
 from application.comments.update_comment import UpdateComment, UpdateCommentCommand
+from application.projects.delete_tag import DeleteTag, DeleteTagCommand
 from application.tasks.create_task import CreateTask, CreateTaskCommand
 from application.tasks.delete_task import DeleteTask, DeleteTaskCommand
 from application.tasks.restore_task import RestoreTask, RestoreTaskCommand
@@ -211,3 +212,27 @@ async def test_the_reporter_and_the_assignee_watch_and_a_new_assignee_starts_wat
         True,
         True,
     )
+
+
+async def test_deleting_a_tag_records_the_change_of_every_tag_set_that_carried_it(
+    store: MemoryStore, clock: FakeClock, world: World, project: Project, manager: User, contributor: User
+) -> None:
+    api, db = await world.tag(project, "api"), await world.tag(project, "db")
+    both = await world.task(project, manager, tags=[api, db])
+    deleted = await world.task(project, manager, tags=[db], is_deleted=True)
+    untouched = await world.task(project, manager, tags=[api])
+
+    clock.advance()
+    await DeleteTag(uow(store), clock).execute(DeleteTagCommand(contributor.as_actor(), project.id, db.id))
+
+    assert said(await world.history(both.id)) == [
+        (HistoryAction.TAGS_CHANGED, (FieldChange("tags", ["api", "db"], ["api"]),))
+    ]
+    assert said(await world.history(deleted.id)) == [
+        (HistoryAction.TAGS_CHANGED, (FieldChange("tags", ["db"], []),))
+    ]
+    assert await world.history(untouched.id) == []
+    (entry,) = await world.history(both.id)
+    assert (entry.actor.id, entry.entry.at) == (contributor.id, clock.now())
+    # The tasks themselves were not edited: their versions stay.
+    assert ((await world.stored_task(both.id)) or both).version == 1
