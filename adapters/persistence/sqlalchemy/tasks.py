@@ -6,7 +6,19 @@ from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, delete, exists, false, func, insert, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -167,7 +179,7 @@ class SqlAlchemyTaskRepository:
         statement = _summaries_for(viewer).where(_tasks.c.id == task_id)
         if not include_deleted:
             statement = statement.where(_LIVE_TASK)
-        row = (await self._session.execute(statement)).one_or_none()
+        row = (await self._session.execute(statement, _for(viewer))).one_or_none()
         if row is None:
             return None
         summaries = await self._summaries([row])
@@ -181,7 +193,7 @@ class SqlAlchemyTaskRepository:
         statement = _summaries_for(viewer).where(_tasks.c.id.in_(task_ids), _LIVE_TASK)
         found = {
             summary.task.id: summary
-            for summary in await self._summaries((await self._session.execute(statement)).all())
+            for summary in await self._summaries((await self._session.execute(statement, _for(viewer))).all())
         }
         return [found[task_id] for task_id in task_ids if task_id in found]
 
@@ -195,7 +207,7 @@ class SqlAlchemyTaskRepository:
         if filters.visible_to is not None and filters.project_id is None and self._postgresql():
             conditions = [_tasks.c.id.in_(self._first_of_each_visible_project(filters, sort, page))]
         statement = paged(_summaries_for(viewer).where(*conditions), self._terms(sort), page)
-        summaries = await self._summaries((await self._session.execute(statement)).all())
+        summaries = await self._summaries((await self._session.execute(statement, _for(viewer))).all())
         return Page.cut(summaries, total or 0, page, lambda summary: task_keyset(summary, sort))
 
     async def update(self, task: Task) -> None:
@@ -343,13 +355,26 @@ class SqlAlchemyTaskRepository:
         return [*terms, Term(_tasks.c.id)]
 
 
+# Each summary says whether the reader watches its task: a lookup in the watchers' primary key
+# per row, inside the statement. Built once; the reader's id is a parameter of each execution.
+_SUMMARIES_FOR_NOBODY = _SUMMARIES.add_columns(false().label("watching"))
+_SUMMARIES_FOR_VIEWER = _SUMMARIES.add_columns(
+    exists()
+    .where(
+        _watchers.c.task_id == _tasks.c.id,
+        _watchers.c.user_id == bindparam("viewer", type_=_watchers.c.user_id.type),
+    )
+    .label("watching")
+)
+
+
 def _summaries_for(viewer: UUID | None) -> Select[Any]:
-    """The summaries' statement, saying for each task whether `viewer` watches it: a lookup in the
-    watchers' primary key per row, within the statement (False when read for nobody)."""
-    if viewer is None:
-        return _SUMMARIES.add_columns(false().label("watching"))
-    watching = exists().where(_watchers.c.task_id == _tasks.c.id, _watchers.c.user_id == viewer)
-    return _SUMMARIES.add_columns(watching.label("watching"))
+    """The summaries' statement, for a reader (execute it with `_for(viewer)`) or for nobody."""
+    return _SUMMARIES_FOR_NOBODY if viewer is None else _SUMMARIES_FOR_VIEWER
+
+
+def _for(viewer: UUID | None) -> dict[str, UUID]:
+    return {} if viewer is None else {"viewer": viewer}
 
 
 def _count(conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
