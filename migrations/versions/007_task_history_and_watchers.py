@@ -1,7 +1,8 @@
 """Create task_history (who changed what on a task, and when) and task_watchers.
 
 task_history is append-only: one row per change of a task, its field changes as JSON, indexed for
-a task's history and for a project's feed, both newest first. task_watchers holds who watches
+a task's history and for a project's feed, both newest first; project_id copies the task's (no
+foreign key of its own: the task's already ties the entry to its project). task_watchers holds who watches
 which task; a task's or a user's rows go with its row.
 
 Revision ID: 007
@@ -46,7 +47,6 @@ def upgrade() -> None:
         ),
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name="fk_task_history_task_id_tasks"),
-        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name="fk_task_history_project_id_projects"),
         sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name="fk_task_history_actor_id_users"),
         sa.PrimaryKeyConstraint("id", name="pk_task_history"),
     )

@@ -322,7 +322,6 @@ TASK_HISTORY = ExpectedTable(
     primary_key=("id",),
     foreign_keys={
         "fk_task_history_task_id_tasks": references("task_id", "tasks(id)"),
-        "fk_task_history_project_id_projects": references("project_id", "projects(id)"),
         "fk_task_history_actor_id_users": references("actor_id", "users(id)"),
     },
     indexes={
