@@ -211,7 +211,9 @@ class SqlAlchemyTaskRepository:
             select(TaskModel)
             .join(TaskModel.project)
             .where(
-                TaskModel.id.in_(task_ids), TaskModel.is_deleted.is_(False), ProjectModel.is_deleted.is_(False)
+                TaskModel.id.in_(task_ids),
+                TaskModel.is_deleted.is_(False),
+                ProjectModel.is_deleted.is_(False),
             )
             .options(joinedload(TaskModel.tags))
         )
