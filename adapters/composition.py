@@ -40,6 +40,7 @@ from application.projects.create_tag import CreateTag
 from application.projects.delete_project import DeleteProject
 from application.projects.delete_tag import DeleteTag
 from application.projects.get_project import GetProject
+from application.projects.list_activity import ListActivity
 from application.projects.list_members import ListMembers
 from application.projects.list_projects import ListProjects
 from application.projects.list_tags import ListTags
@@ -49,11 +50,14 @@ from application.projects.set_member import SetMember
 from application.projects.update_project import UpdateProject
 from application.projects.update_tag import UpdateTag
 from application.retries import RetryTransientConflicts
+from application.tasks.bulk_update_tasks import BulkUpdateTasks
 from application.tasks.create_task import CreateTask
 from application.tasks.delete_task import DeleteTask
 from application.tasks.get_task import GetTask
+from application.tasks.get_task_history import GetTaskHistory
 from application.tasks.list_tasks import ListTasks
 from application.tasks.restore_task import RestoreTask
+from application.tasks.set_watching import SetWatching
 from application.tasks.update_task import UpdateTask
 from application.use_case import UseCase
 from application.users.authenticate import Authenticate
@@ -225,6 +229,10 @@ class UseCasesProvider(Provider):
     list_tasks = provide(ListTasks)
     restore_task = provide(RestoreTask)
     update_task = provide(UpdateTask)
+    bulk_update_tasks = provide(BulkUpdateTasks)
+    get_task_history = provide(GetTaskHistory)
+    set_watching = provide(SetWatching)
+    list_activity = provide(ListActivity)
     add_comment = provide(AddComment)
     delete_comment = provide(DeleteComment)
     list_comments = provide(ListComments)

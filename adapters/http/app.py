@@ -17,6 +17,7 @@ from adapters.http.auth import jwt_auth
 from adapters.http.controllers.auth import AuthController
 from adapters.http.controllers.comments import CommentController
 from adapters.http.controllers.health import HealthController
+from adapters.http.controllers.history import HistoryController
 from adapters.http.controllers.projects import ProjectController
 from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
@@ -113,6 +114,7 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
                     ProjectController,
                     TaskController,
                     CommentController,
+                    HistoryController,
                     WebhookController,
                     HealthController,
                 ],

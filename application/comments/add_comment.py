@@ -3,9 +3,11 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.tasks.access import load_visible_task
+from application.tasks.history import record_comment
 from application.use_case import UseCase
 from domain.comments import Comment, CommentView
 from domain.events import EventType, comment_event
+from domain.history import HistoryAction
 from domain.ids import new_id
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -41,6 +43,15 @@ class AddComment(UseCase):
                 now=self._clock.now(),
             )
             await self._uow.comments.create(comment)
+            record_comment(
+                self._uow.history,
+                command.actor,
+                task,
+                HistoryAction.COMMENT_ADDED,
+                comment.created_at,
+                None,
+                comment.body,
+            )
             await self._uow.outbox.append(
                 comment_event(EventType.COMMENT_CREATED, comment, access.project.id)
             )

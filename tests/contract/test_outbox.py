@@ -18,6 +18,7 @@ from domain.events import EventType, RecordedEvent, task_event
 from domain.paging import PageRequest
 from domain.projects import Project
 from domain.tasks import Task
+from domain.unit_of_work import UnitOfWork
 from domain.users import User
 from domain.webhooks import AttemptOutcome, ClaimedDelivery, DeliveryStatus, Webhook
 from tests.conftest import UnitOfWorkFactory
@@ -102,6 +103,31 @@ async def test_an_event_is_kept_with_its_change_and_not_without(
         project.id,
         clock.now(),
     )
+
+
+async def test_a_savepoint_that_rolls_back_takes_its_events_and_the_others_are_kept_in_order(
+    world: World, project: Project, manager: User
+) -> None:
+    first, undone, kept = [await world.task(project, manager) for _ in range(3)]
+
+    async def append_then_fail(uow: UnitOfWork) -> None:
+        async with uow.savepoint():
+            await uow.outbox.append(task_event(EventType.TASK_UPDATED, undone, project))
+            raise RuntimeError("this task's change failed")
+
+    async with world.uow() as uow:
+        await uow.outbox.append(task_event(EventType.TASK_UPDATED, first, project))
+        with pytest.raises(RuntimeError):
+            await append_then_fail(uow)
+        async with uow.savepoint():
+            await uow.outbox.append(task_event(EventType.TASK_DELETED, kept, project))
+
+    events = await unrouted(world)
+    assert [(event.type, event.task_id) for event in events] == [
+        (EventType.TASK_UPDATED, first.id),
+        (EventType.TASK_DELETED, kept.id),
+    ]
+    assert events[0].position < events[1].position
 
 
 async def test_events_go_to_the_webhooks_that_want_them_and_the_others_are_dropped(

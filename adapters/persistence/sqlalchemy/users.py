@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +14,7 @@ from adapters.persistence.sqlalchemy.models import UserModel
 from adapters.persistence.sqlalchemy.sorting import paged, table_terms
 from domain.errors import StaleVersion
 from domain.paging import Keyset, Page, PageRequest, SortKey
-from domain.users import Actor, Standing, User, UserFilters, UserRole
+from domain.users import Actor, Standing, User, UserFilters, UserRef, UserRole
 
 # Reads go through the table (SQLAlchemy Core): rows become domain values directly, with no identity
 # map and no ORM objects. Writes, and reads whose result a use case saves, use the model.
@@ -59,6 +59,15 @@ class SqlAlchemyUserRepository:
             statement = statement.where(UserModel.is_deleted.is_(False))
         model = await self._session.scalar(statement)
         return None if model is None else user_from_model(model)
+
+    async def get_refs(self, user_ids: Collection[UUID]) -> dict[UUID, UserRef]:
+        if not user_ids:
+            return {}
+        statement = select(_users.c.id, _users.c.full_name).where(_users.c.id.in_(user_ids))
+        return {
+            row.id: UserRef(id=row.id, full_name=row.full_name)
+            for row in await self._session.execute(statement)
+        }
 
     async def find_standing(self, user_id: UUID) -> Standing | None:
         row = (await self._session.execute(_STANDING, {"user_id": user_id})).one_or_none()

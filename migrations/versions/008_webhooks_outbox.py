@@ -6,8 +6,8 @@ project's subscriptions; `webhook_deliveries` one event on its way to one webhoo
 attempts and the lease of the dispatcher attempting it. Deleting a webhook deletes its deliveries.
 Self-contained: it creates and drops only these three tables.
 
-Revision ID: 007
-Revises: 006
+Revision ID: 008
+Revises: 007
 Create Date: 2026-12-03
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "007"
-down_revision: str | None = "006"
+revision: str = "008"
+down_revision: str | None = "007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
