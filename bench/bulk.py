@@ -60,6 +60,8 @@ async def _measure(url: str, runs: int) -> None:
         sign_in_failures_per_account=None,
         sign_ins_per_address=None,
         writes_per_caller=None,
+        # The request alone: no dispatcher routing the run's events on the same event loop meanwhile.
+        webhook_in_process=False,
     )
     app = create_app(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -11,6 +11,7 @@ from application.tasks.history import record_update
 from application.tasks.references import BatchReferences
 from application.use_case import UseCase
 from domain.errors import Conflict, DomainError, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from domain.events import EventType, task_event
 from domain.tasks import KEEP, Keep, Priority, Task, TaskChanges, TaskStatus, TaskSummary
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor, UserRef
@@ -60,8 +61,8 @@ class BulkUpdateTasks(UseCase):
     off. Each task is changed under the rules of a single change (UpdateTask): 'not found' for a
     task the actor may not see, refused for viewers, the workflow for statuses, the assignee a
     member of the task's project, the tags its project's. A task the changes leave as it was keeps
-    its version; each changed one gets its version bumped, its history entry and, if newly
-    assigned, its assignee as a watcher.
+    its version; each changed one gets its version bumped, its history entry, its `task.updated`
+    event and, if newly assigned, its assignee as a watcher.
 
     `atomic`: all tasks change or none; the first task that fails fails the request, its error
     naming the task (`task_ids[i]`). Otherwise each task changes in a savepoint of its own, so a
@@ -173,6 +174,7 @@ class _Batch:
             record_update(
                 self._uow.history, self._actor, before, task, self._people, self._references.tag_names
             )
+            await self._uow.outbox.append(task_event(EventType.TASK_UPDATED, task, access.project))
             if reassigned and task.assignee_id is not None:
                 self.assigned.append(task.id)
 

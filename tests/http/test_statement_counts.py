@@ -55,9 +55,10 @@ PROJECT_LIST_STATEMENTS = 5
 # page with the authors joined.
 COMMENT_LIST_STATEMENTS = 7
 # PATCH /tasks/{id} changing status, priority and title: the task with its tags joined, the project
-# with the caller's role, the versioned UPDATE, the event's INSERT into the outbox, then the summary
-# as the list reads it (summary with its comment count and whether the caller watches it, tags),
-# and the history entry's INSERT, which the unit of work sends just before COMMIT.
+# with the caller's role, the versioned UPDATE, then the summary as the list reads it (summary with
+# its comment count and whether the caller watches it, tags), and the two rows of what happened,
+# which the unit of work sends just before COMMIT: the history entry's INSERT and the event's INSERT
+# into the outbox.
 TASK_UPDATE_STATEMENTS = 10
 # GET /tasks/{id}/history: the task with its tags joined, the project with the caller's role, count,
 # page with the actors joined.
@@ -66,13 +67,13 @@ TASK_HISTORY_STATEMENTS = 7
 ACTIVITY_STATEMENTS = 6
 # POST /tasks/bulk changing status and priority, atomic: the tasks with their tags joined, their
 # projects with the caller's role, one versioned UPDATE per task, the summaries and their tags, and
-# one INSERT of every history entry before COMMIT. Without atomic, each task's UPDATE sits between
-# a SAVEPOINT and its RELEASE.
-BULK_STATEMENTS_BESIDE_THE_UPDATES = 8
+# before COMMIT one INSERT of every history entry and one of every event. Without atomic, each
+# task's UPDATE sits between a SAVEPOINT and its RELEASE.
+BULK_STATEMENTS_BESIDE_THE_UPDATES = 9
 # The same with a new assignee and a tag added: beside the above, the assignee's account, their
 # membership in each of the tasks' projects, the tags named and carried, the assignees before and
 # after (for the history), and one INSERT of the new watchers; per task, the tag link's INSERT.
-BULK_REASSIGN_STATEMENTS_BESIDE_THE_WRITES = 13
+BULK_REASSIGN_STATEMENTS_BESIDE_THE_WRITES = 14
 
 
 @pytest.fixture
@@ -347,8 +348,11 @@ async def test_task_update_costs_one_transaction_and_a_fixed_number_of_statement
     assert response.json()["version"] == task["version"] + 1
     assert_one_transaction(statements, read_only=False)
     assert len([s for s in statements if s.lstrip().startswith("UPDATE tasks")]) == 1
-    assert len([s for s in statements if s.lstrip().startswith("INSERT INTO outbox")]) == 1
-    assert statements[-2].lstrip().startswith("INSERT INTO task_history"), "\n\n".join(statements)
+    # Both rows of what happened go in just before COMMIT: the history entry, then the event.
+    assert [s.lstrip().split("(")[0].strip() for s in statements[-3:-1]] == [
+        "INSERT INTO task_history",
+        "INSERT INTO outbox",
+    ], "\n\n".join(statements)
     assert len(statements) == TASK_UPDATE_STATEMENTS, "\n\n".join(statements)
 
 
@@ -471,8 +475,9 @@ async def test_a_bulk_change_of_a_hundred_tasks_reads_and_checks_what_one_of_one
         for write in writes:
             assert (per_task(small, write), per_task(large, write)) == (1, 100), write
         assert_same_count(BULK_STATEMENTS_BESIDE_THE_UPDATES, beside(small, *writes), beside(large, *writes))
-        # Every task's history entry, in one statement.
+        # Every task's history entry, in one statement; every task's event, in one more.
         assert per_task(large, "INSERT INTO task_history") == 1
+        assert per_task(large, "INSERT INTO outbox") == 1
 
 
 @on_both_databases

@@ -1,8 +1,8 @@
 """The outbox table: events inserted in the transaction of their change, until they are routed."""
 
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.outbox import event_payload
@@ -14,24 +14,40 @@ _outbox = cast(Table, OutboxModel.__table__)
 
 
 class SqlAlchemyOutbox:
+    """Collects the events a use case appends; its unit of work calls `write` just before it
+    commits (after the history entries), `forget_since` when a savepoint rolls back, and `discard`
+    when it rolls back."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._pending: list[DomainEvent] = []
 
     async def append(self, event: DomainEvent) -> None:
-        self._session.add(
-            OutboxModel(
-                id=event.id,
-                type=event.type,
-                occurred_at=event.occurred_at,
-                project_id=event.project_id,
-                task_id=event.task_id,
-                payload=event_payload(event).decode(),
-                routed=False,
-            )
-        )
-        # Inserted now, while the unit of work holds the row of the change: the position the
-        # database hands out follows the order in which the changes of one task commit.
-        await self._session.flush()
+        self._pending.append(event)
+
+    def mark(self) -> int:
+        """Where a savepoint begins in what is appended."""
+        return len(self._pending)
+
+    def forget_since(self, mark: int) -> None:
+        """Drop what was appended after `mark`: its savepoint was rolled back."""
+        del self._pending[mark:]
+
+    async def write(self) -> None:
+        """Every event appended, in one INSERT (none when nothing was), in the order appended.
+
+        Sent at the end of the transaction, which still holds the rows of the changes: the
+        positions the database hands out follow the order in which the changes of one task commit.
+        """
+        if not self._pending:
+            return
+        rows = [_row(event) for event in self._pending]
+        self._pending = []
+        await self._session.execute(insert(_outbox).values(rows))
+
+    def discard(self) -> None:
+        """The unit of work rolled back: none of its events happened."""
+        self._pending = []
 
     async def take_unrouted(self, limit: int) -> list[RecordedEvent]:
         statement = (
@@ -74,3 +90,15 @@ class SqlAlchemyOutbox:
     async def remove(self, positions: list[int]) -> None:
         if positions:
             await self._session.execute(delete(_outbox).where(_outbox.c.position.in_(positions)))
+
+
+def _row(event: DomainEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "project_id": event.project_id,
+        "task_id": event.task_id,
+        "payload": event_payload(event).decode(),
+        "routed": False,
+    }

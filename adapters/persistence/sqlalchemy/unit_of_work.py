@@ -74,7 +74,8 @@ class SqlAlchemyUnitOfWork:
         self._history = SqlAlchemyHistoryRepository(session)
         self.history: HistoryRepository = self._history
         self.watchers: WatcherRepository = SqlAlchemyWatcherRepository(session)
-        self.outbox: Outbox = SqlAlchemyOutbox(session)
+        self._outbox = SqlAlchemyOutbox(session)
+        self.outbox: Outbox = self._outbox
         self.webhooks: WebhookRepository = SqlAlchemyWebhookRepository(session)
         self.deliveries: DeliveryRepository = SqlAlchemyDeliveryRepository(session)
 
@@ -90,17 +91,18 @@ class SqlAlchemyUnitOfWork:
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """A SAVEPOINT: on an exception, what the block wrote and recorded is rolled back (its
-        outbox rows with it: they are inserted as they are appended), the error leaves translated
-        as at the end of a unit of work, and the transaction goes on."""
+        """A SAVEPOINT: on an exception, what the block wrote, recorded and appended is rolled
+        back, the error leaves translated as at the end of a unit of work, and the transaction goes
+        on."""
         assert self._transaction is not None, "a savepoint needs an open unit of work"
-        mark = self._history.mark()
+        history_mark, outbox_mark = self._history.mark(), self._outbox.mark()
         nested = await self._session.begin_nested()
         try:
             yield
         except BaseException as error:
             await nested.rollback()
-            self._history.forget_since(mark)
+            self._history.forget_since(history_mark)
+            self._outbox.forget_since(outbox_mark)
             if (translated := _translated(error)) is not None:
                 raise translated from error
             raise
@@ -153,11 +155,11 @@ class SqlAlchemyUnitOfWork:
         transaction, self._transaction = self._transaction, None
         try:
             if exc is None:
-                # What the use case recorded goes in with its change, in this transaction.
-                await self._history.write()
+                await self._write_what_happened()
                 await transaction.commit()
             else:
                 self._history.discard()
+                self._outbox.discard()
                 await transaction.rollback()
         except Exception as commit_error:
             # A commit whose flush failed leaves the transaction open: end it, giving the
@@ -172,12 +174,18 @@ class SqlAlchemyUnitOfWork:
         if exc is not None and (translated := _translated(exc)) is not None:
             raise translated from exc
 
+    async def _write_what_happened(self) -> None:
+        """What the use case recorded and appended goes in with its change, in this transaction:
+        the history entries in one INSERT, the events in one more."""
+        await self._history.write()
+        await self._outbox.write()
+
     async def _hold(self) -> None:
         """Leave the transaction open for the request to commit with its response."""
         assert self._once is not None
         try:
             # What the commit would refuse is refused now, while the use case can still report it.
-            await self._history.write()
+            await self._write_what_happened()
             await self._session.flush()
         except Exception as error:
             await self._end(error)

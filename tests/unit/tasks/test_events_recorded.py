@@ -11,14 +11,16 @@ from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from application.comments.add_comment import AddComment, AddCommentCommand
 from application.comments.delete_comment import DeleteComment, DeleteCommentCommand
 from application.comments.update_comment import UpdateComment, UpdateCommentCommand
+from application.tasks.bulk_update_tasks import BulkTaskChanges, BulkUpdateTasks, BulkUpdateTasksCommand
 from application.tasks.create_task import CreateTask, CreateTaskCommand
 from application.tasks.delete_task import DeleteTask, DeleteTaskCommand
 from application.tasks.restore_task import RestoreTask, RestoreTaskCommand
 from application.tasks.update_task import UpdateTask, UpdateTaskCommand
-from domain.errors import PermissionDenied, StaleVersion
+from domain.errors import PermissionDenied, StaleVersion, ValidationFailed
 from domain.projects import Project
-from domain.tasks import TaskStatus
+from domain.tasks import Priority, TaskStatus
 from domain.users import User
+from tests.contract.task_world import World
 from tests.unit.fakes import FakeClock
 
 
@@ -89,6 +91,53 @@ async def test_a_refused_change_records_no_event(
     with pytest.raises(PermissionDenied):
         await AddComment(InMemoryUnitOfWork(store), clock).execute(
             AddCommentCommand(viewer.as_actor(), task.id, "Viewers write nothing")
+        )
+
+    assert recorded(store) == before
+
+
+async def test_a_bulk_change_records_task_updated_for_each_task_it_changed_and_none_for_the_rest(
+    store: MemoryStore, clock: FakeClock, world: World, project: Project, manager: User
+) -> None:
+    first, second = await world.task(project, manager), await world.task(project, manager)
+    already = await world.task(project, manager, status=TaskStatus.BLOCKED, priority=Priority.URGENT)
+    done = await world.task(project, manager, status=TaskStatus.DONE)
+    # A done task cannot be blocked: without atomic, its savepoint undoes it alone (its event with
+    # it) and the other changes, with theirs, are kept. `already` is as asked: nothing changes.
+    changes = BulkTaskChanges(status=TaskStatus.BLOCKED, priority=Priority.URGENT)
+    ids = (first.id, done.id, already.id, second.id)
+
+    results = await BulkUpdateTasks(InMemoryUnitOfWork(store), clock).execute(
+        BulkUpdateTasksCommand(manager.as_actor(), ids, changes, atomic=False)
+    )
+
+    assert [result.error is None for result in results] == [True, False, True, True]
+    events = recorded(store)
+    assert [(event["type"], event["data"]["task"]["id"]) for event in events] == [
+        ("task.updated", str(first.id)),
+        ("task.updated", str(second.id)),
+    ]
+    assert [event["data"]["task"]["version"] for event in events] == [2, 2]
+    assert {(e["data"]["task"]["status"], e["data"]["task"]["priority"]) for e in events} == {
+        ("blocked", "urgent")
+    }
+
+
+async def test_an_atomic_bulk_change_that_fails_records_no_event(
+    store: MemoryStore, clock: FakeClock, world: World, project: Project, manager: User
+) -> None:
+    fine = await world.task(project, manager)
+    done = await world.task(project, manager, status=TaskStatus.DONE)
+    before = recorded(store)
+
+    with pytest.raises(ValidationFailed):
+        await BulkUpdateTasks(InMemoryUnitOfWork(store), clock).execute(
+            BulkUpdateTasksCommand(
+                manager.as_actor(),
+                (fine.id, done.id),
+                BulkTaskChanges(status=TaskStatus.BLOCKED),
+                atomic=True,
+            )
         )
 
     assert recorded(store) == before
