@@ -21,9 +21,11 @@ from adapters.http.controllers.health import HealthController
 from adapters.http.controllers.projects import ProjectController
 from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
+from adapters.http.metrics import PROMETHEUS, forget_this_worker, metrics_router
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.rate_limits import limit_writes
 from adapters.http.reading import TaskboardRequest, refuse_unreadable_query
+from adapters.http.request_log import RequestLog
 from adapters.settings import Settings
 
 # A request allocates thousands of objects that die with it. At CPython's default threshold (700 net
@@ -101,7 +103,8 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
                     CommentController,
                     HealthController,
                 ],
-            )
+            ),
+            metrics_router(settings.metrics_token),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_class=TaskboardRequest,
@@ -109,8 +112,9 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
         on_app_init=[jwt_auth(settings).on_app_init],
         # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
         on_startup=[collect_young_objects_less_often, create_startup_admin],
-        on_shutdown=[close_container],
+        on_shutdown=[close_container, forget_this_worker],
         request_max_body_size=settings.max_body_bytes,
+        middleware=[PROMETHEUS.middleware],
         before_send=[add_security_headers],
         cors_config=cors_config(settings),
         # List pages are 30-60 KB of JSON; level 6 gets most of level 9's gain for far less CPU.
@@ -123,6 +127,12 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
         ),
         debug=False,
+        # Logging is configured once per process, for uvicorn and the app alike (adapters/logs.py);
+        # Litestar's own configuration would replace the root logger's handlers in each worker.
+        logging_config=None,
     )
     setup_dishka(container, app)
+    # Outermost, around routing: Litestar runs app middleware only for requests it routed, and a
+    # 404 for an unknown path or a 405 needs its id and its access line too.
+    app.asgi_handler = RequestLog(app.asgi_handler)
     return app

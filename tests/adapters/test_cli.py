@@ -304,6 +304,7 @@ def test_config_prints_every_setting_with_its_secrets_masked(
     monkeypatch.setenv("TASKBOARD_DATABASE_URL", "postgresql+asyncpg://app:s3cret-pw@db.internal/taskboard")
     monkeypatch.setenv("TASKBOARD_SECRET_KEY", "k" * 40)
     monkeypatch.setenv("TASKBOARD_PORT", "9090")
+    monkeypatch.setenv("TASKBOARD_METRICS_TOKEN", "the-scrape-token")
 
     assert run_cli("config") == 0
 
@@ -311,9 +312,11 @@ def test_config_prints_every_setting_with_its_secrets_masked(
     values = dict(line.split("=", 1) for line in printed.splitlines())
     assert values["TASKBOARD_DATABASE_URL"] == "postgresql+asyncpg://app:********@db.internal/taskboard"
     assert values["TASKBOARD_SECRET_KEY"] == "********"
+    assert values["TASKBOARD_METRICS_TOKEN"] == "********"
     assert values["TASKBOARD_PORT"] == "9090"
-    assert "s3cret-pw" not in printed
-    assert "k" * 40 not in printed
+    assert values["TASKBOARD_LOG_FORMAT"] == "console"
+    for secret in ("s3cret-pw", "k" * 40, "the-scrape-token"):
+        assert secret not in printed
 
 
 def test_config_refuses_an_invalid_setting_by_name(
