@@ -56,6 +56,8 @@ def watch_pool(engine: AsyncEngine) -> None:
 
     event.listen(sync_engine, "checkout", checked_out)
     event.listen(sync_engine, "checkin", checked_in)
+    # The size never changes (dispose() recreates the pool alike): once, not on every event.
+    POOL_SIZE.set(sync_engine.pool.size())
     _report(sync_engine.pool, returning=False)
 
 
@@ -69,7 +71,6 @@ def _report(pool: Pool, *, returning: bool) -> None:
         in_use -= 1
         if pool.checkedin() >= pool.size():
             overflow -= 1
-    POOL_SIZE.set(pool.size())
     POOL_CHECKED_OUT.set(in_use)
     # SQLAlchemy counts up from -size while the pool is still filling; only the excess is overflow.
     POOL_OVERFLOW.set(max(0, overflow))

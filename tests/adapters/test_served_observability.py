@@ -8,6 +8,7 @@ import secrets
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -199,10 +200,12 @@ def test_served_metrics_add_up_over_both_workers(served: Served) -> None:
 
     before = counted(metric_samples(served))
     made = 0
-    # Until each worker has served some (each then has an engine and reports its pool); which
-    # worker accepts a connection is the kernel's choice, so ask in parallel, a bounded number of times.
+    # Until each worker has served some (each then has an engine and reports its pool): which one
+    # accepts a connection is the kernel's choice, and the second may still be starting. In
+    # parallel, for a minute at most.
+    deadline = time.monotonic() + 60
     with ThreadPoolExecutor(max_workers=8) as pool:
-        while len(pools(metric_samples(served))) < WORKERS and made < 400:
+        while len(pools(metric_samples(served))) < WORKERS and time.monotonic() < deadline:
             statuses = list(pool.map(lambda _: call(served, "GET", "/health/ready")[0], range(16)))
             assert statuses == [200] * 16
             made += 16
