@@ -6,7 +6,6 @@ from typing import TypeVar
 
 from dishka import AsyncContainer, Provider, Scope, decorate, from_context, make_async_container, provide
 from litestar import Litestar
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import UtcClock
@@ -16,10 +15,14 @@ from adapters.http.cursors import CursorCodec
 from adapters.http.rate_limits import RateLimits
 from adapters.metrics import UNIT_OF_WORK_GIVE_UPS, UNIT_OF_WORK_RETRIES, watch_pool
 from adapters.persistence.caller import Caller
-from adapters.persistence.idempotency import IdempotentRequest
+from adapters.persistence.idempotency import IdempotentRequest, KeysInFlight
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
+from adapters.persistence.sqlalchemy.engine import (
+    create_engine,
+    create_session_factory,
+    idempotency_lock_path,
+)
 from adapters.persistence.sqlalchemy.migrations import head_revision
 from adapters.persistence.sqlalchemy.readiness import SqlReadinessProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -124,6 +127,10 @@ class SqlAlchemyProvider(Provider):
         return SqlReadinessProbe(engine, head_revision())
 
     @provide(scope=Scope.APP)
+    def keys_in_flight(self, settings: Settings) -> KeysInFlight:
+        return KeysInFlight(idempotency_lock_path(settings.database_url))
+
+    @provide(scope=Scope.APP)
     def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
         return create_session_factory(engine)
 
@@ -142,6 +149,10 @@ class MemoryProvider(Provider):
     """The in-memory adapter: data lives as long as the process."""
 
     store = provide(MemoryStore, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def keys_in_flight(self) -> KeysInFlight:
+        return KeysInFlight()
 
     @provide(scope=Scope.APP)
     def readiness(self) -> ReadinessProbe:
@@ -199,12 +210,8 @@ class UseCasesProvider(Provider):
 
 
 def persistence_provider(database_url: str) -> Provider:
-    if database_url == MEMORY_URL:
-        return MemoryProvider()
-    backend = make_url(database_url).get_backend_name()
-    if backend not in ("sqlite", "postgresql"):
-        raise ValueError(f"unsupported database URL scheme {backend!r}; use sqlite, postgresql or memory")
-    return SqlAlchemyProvider()
+    # Settings admit no other URL than memory://, SQLite's and PostgreSQL's (adapters/settings.py).
+    return MemoryProvider() if database_url == MEMORY_URL else SqlAlchemyProvider()
 
 
 def make_container(settings: Settings, *extra_providers: Provider) -> AsyncContainer:
