@@ -22,7 +22,7 @@ from uuid import UUID
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.cli import MULTIPROC_VARIABLE, main
+from adapters.cli import MULTIPROC_VARIABLE
 from adapters.persistence.sqlalchemy import migrations
 from tests.servers import free_port, wait_until_live
 
@@ -225,45 +225,3 @@ def test_the_served_metrics_need_the_token(served: Served) -> None:
     assert status == 401
     assert answer["Content-Type"].startswith("application/problem+json")
     assert b"taskboard_requests_total" not in body
-
-
-# What `serve` hands uvicorn, with uvicorn.run replaced by a recorder.
-
-
-def test_serve_logs_through_the_services_configuration_without_uvicorns_access_lines(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    runs: list[dict[str, Any]] = []
-    monkeypatch.setattr("uvicorn.run", lambda app, **options: runs.append(options))
-    monkeypatch.setenv("TASKBOARD_LOG_FORMAT", "json")
-
-    assert main(["serve"]) == 0
-
-    [options] = runs
-    assert options["access_log"] is False
-    assert options["log_config"]["formatters"]["taskboard"] == {"()": "adapters.logs.JsonFormatter"}
-
-
-def test_serve_makes_a_fresh_metrics_directory_for_each_start_and_removes_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    seen: list[tuple[Path, list[Path]]] = []
-
-    def run(app: str, **options: Any) -> None:
-        directory = Path(os.environ[MULTIPROC_VARIABLE])
-        seen.append((directory, list(directory.iterdir())))
-        (directory / "counter_1.db").write_bytes(b"")  # as a worker would
-
-    monkeypatch.setattr("uvicorn.run", run)
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    monkeypatch.delenv(MULTIPROC_VARIABLE, raising=False)
-
-    assert main(["serve"]) == 0
-    assert main(["serve"]) == 0
-
-    [(first, first_files), (second, second_files)] = seen
-    assert first != second
-    assert first_files == second_files == []
-    assert not first.exists()
-    assert not second.exists()
-    assert MULTIPROC_VARIABLE not in os.environ
