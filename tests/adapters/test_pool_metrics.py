@@ -44,10 +44,12 @@ async def test_the_gauges_count_connections_in_use_and_beyond_the_pool_size(data
 
 async def test_an_in_memory_sqlite_database_has_no_pool_to_report() -> None:
     engine = create_engine("sqlite+aiosqlite:///:memory:")
+    before = REGISTRY.get_sample_value("taskboard_db_pool_checked_out") or 0
     POOL_CHECKED_OUT.set(-1)  # a value no pool would report
     watch_pool(engine)
     try:
         async with engine.connect():
             assert REGISTRY.get_sample_value("taskboard_db_pool_checked_out") == -1
     finally:
+        POOL_CHECKED_OUT.set(before)
         await engine.dispose()
