@@ -4,11 +4,17 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
+import shutil
 import signal
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib.metadata import version
+from pathlib import Path
 
+from adapters.logs import configure_logging, logging_config
 from adapters.persistence.sqlalchemy import migrations
 from adapters.settings import DEFAULT_DATABASE_URL, MEMORY_URL, Settings, SettingsError, masked_url
 from adapters.startup import StartupRefused, prepare_database
@@ -24,7 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"taskboard: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # As logging.basicConfig would: a process that set up logging itself (a test runner, a
+    # program that calls main) keeps its own.
+    if not logging.getLogger().handlers:
+        configure_logging(settings)
     try:
         return int(args.handler(settings, args))
     except DomainError as error:
@@ -177,6 +186,8 @@ def _positive(raw: str) -> int:
     return value
 
 
+# Where prometheus-client's multiprocess mode keeps each worker's metrics.
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # How long a stopping server lets in-flight requests finish before it cancels them.
 GRACEFUL_SHUTDOWN_SECONDS = 30
 # How long uvicorn waits for a worker to answer its health check before killing it as hung. Its
@@ -186,6 +197,29 @@ WORKER_HEALTHCHECK_SECONDS = 60
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
+@contextmanager
+def metrics_directory() -> Iterator[Path]:
+    """A new, empty PROMETHEUS_MULTIPROC_DIR for one run of the server, removed when it stops.
+
+    prometheus-client then keeps each worker's metrics in files there and GET /metrics adds them up,
+    whichever worker answers. Fresh each start: files a previous run left would count again. It has
+    to be in the environment before a worker imports prometheus-client, so it is set here, in the
+    process that starts them, and put back as it was afterwards.
+    """
+    previous = os.environ.get(MULTIPROC_VARIABLE)
+    directory = Path(tempfile.mkdtemp(prefix="taskboard-metrics-"))
+    os.environ[MULTIPROC_VARIABLE] = str(directory)
+    try:
+        yield directory
+    finally:
+        if previous is None:
+            del os.environ[MULTIPROC_VARIABLE]
+        else:
+            os.environ[MULTIPROC_VARIABLE] = previous
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@metrics_directory()  # a context manager as a decorator: a fresh directory for each start
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -234,6 +268,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             log_level=settings.log_level.lower(),
+            # The supervisor and every worker log as the CLI does; the app writes the access lines
+            # (adapters/http/request_log.py), so uvicorn's own would be a second line per request.
+            log_config=logging_config(settings),
+            access_log=False,
         )
     finally:
         for stop, handler in previous.items():

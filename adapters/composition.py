@@ -13,6 +13,7 @@ from adapters.health import MemoryReadinessProbe, ReadinessProbe
 from adapters.http.app import build_app
 from adapters.http.cursors import CursorCodec
 from adapters.http.rate_limits import RateLimits
+from adapters.metrics import UNIT_OF_WORK_GIVE_UPS, UNIT_OF_WORK_RETRIES, watch_pool
 from adapters.persistence.caller import Caller
 from adapters.persistence.idempotency import IdempotentRequest, KeysInFlight
 from adapters.persistence.memory.store import MemoryStore
@@ -147,6 +148,7 @@ class SqlAlchemyProvider(Provider):
             statement_timeout_ms=settings.statement_timeout_ms,
             pooler=settings.database_pooler,
         )
+        watch_pool(engine)
         yield engine
         await engine.dispose()
 
@@ -196,7 +198,9 @@ class UseCasesProvider(Provider):
 
     @provide(scope=Scope.APP)
     def retries(self) -> RetryTransientConflicts:
-        return RetryTransientConflicts()
+        return RetryTransientConflicts(
+            on_retry=UNIT_OF_WORK_RETRIES.inc, on_give_up=UNIT_OF_WORK_GIVE_UPS.inc
+        )
 
     @decorate
     def retry_transient_conflicts(self, use_case: AnyUseCase, retries: RetryTransientConflicts) -> AnyUseCase:

@@ -51,6 +51,13 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class LogFormat(StrEnum):
+    """How log lines are written: one JSON object per line for a log collector, or readable text."""
+
+    JSON = "json"
+    CONSOLE = "console"
+
+
 class DatabasePooler(StrEnum):
     """What sits between the service and PostgreSQL: nothing, or PgBouncer in transaction pooling."""
 
@@ -72,6 +79,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     statement_timeout_ms: int = 5000
     log_level: str = "INFO"
+    # JSON lines in production, readable lines elsewhere (from_environment picks by TASKBOARD_ENV).
+    log_format: LogFormat = LogFormat.CONSOLE
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
     # Rate limits (None: not limited); shared by every worker through Redis when redis_url is set.
@@ -82,6 +91,8 @@ class Settings:
     # Browser origins allowed to call the API (CORS); none means no CORS headers at all.
     cors_origins: tuple[str, ...] = ()
     database_pooler: DatabasePooler = DatabasePooler.NONE
+    # When set, GET /metrics answers only a request that sends it as a bearer token.
+    metrics_token: str | None = field(default=None, repr=False)
     # `taskboard serve` migrates the database to the newest revision before it serves, instead of
     # refusing to start on an older schema.
     migrate_on_start: bool = False
@@ -142,6 +153,12 @@ class Settings:
                 env, "TASKBOARD_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms, minimum=1
             ),
             log_level=_log_level(env, defaults.log_level),
+            log_format=_choice(
+                env,
+                "TASKBOARD_LOG_FORMAT",
+                LogFormat,
+                LogFormat.JSON if environment is Environment.PRODUCTION else LogFormat.CONSOLE,
+            ),
             admin_email=env.get("TASKBOARD_ADMIN_EMAIL") or None,
             admin_password=env.get("TASKBOARD_ADMIN_PASSWORD") or None,
             redis_url=env.get("TASKBOARD_REDIS_URL") or None,
@@ -156,6 +173,7 @@ class Settings:
             database_pooler=_choice(
                 env, "TASKBOARD_DATABASE_POOLER", DatabasePooler, defaults.database_pooler
             ),
+            metrics_token=env.get("TASKBOARD_METRICS_TOKEN") or None,
             migrate_on_start=_flag(env, "TASKBOARD_MIGRATE_ON_START", defaults.migrate_on_start),
             webhook_allow_private=_flag(
                 env, "TASKBOARD_WEBHOOK_ALLOW_PRIVATE", defaults.webhook_allow_private

@@ -25,7 +25,8 @@ class RetryTransientConflicts:
     so that the requests that collided do not collide again in step. After the last attempt the
     conflict goes to the caller (a 503 over HTTP).
 
-    One per process: `retried` and `gave_up` count what happened, for the metrics to report.
+    One per process: `retried` and `gave_up` count what happened, and `on_retry` / `on_give_up`
+    tell whoever reports it (the composition root hands in the metrics' counters).
     """
 
     def __init__(
@@ -35,11 +36,15 @@ class RetryTransientConflicts:
         first_pause: float = FIRST_PAUSE_SECONDS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        on_retry: Callable[[], object] = lambda: None,
+        on_give_up: Callable[[], object] = lambda: None,
     ) -> None:
         self._attempts = attempts
         self._first_pause = first_pause
         self._sleep = sleep
         self._jitter = jitter
+        self._on_retry = on_retry
+        self._on_give_up = on_give_up
         self.retried = 0  # attempts that ran again after a conflict
         self.gave_up = 0  # use cases whose last attempt still conflicted
 
@@ -61,10 +66,12 @@ class RetryTransientConflicts:
             except TransientConflict as conflict:
                 if attempt == self._attempts:
                     self.gave_up += 1
+                    self._on_give_up()
                     raise TransientConflict(
                         f"{conflict.message}; gave up after {attempt} attempts, try again"
                     ) from conflict
             self.retried += 1
+            self._on_retry()
             # Between half and one and a half times the doubling pause.
             await self._sleep(self._first_pause * 2 ** (attempt - 1) * (0.5 + self._jitter()))
             attempt += 1

@@ -23,9 +23,11 @@ from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
 from adapters.http.controllers.webhooks import WebhookController
 from adapters.http.docs import CONTENT_SECURITY_POLICY, DOCS_PATH, OfflineSwaggerUI
+from adapters.http.metrics import PROMETHEUS, forget_this_worker, metrics_router
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.rate_limits import limit_writes
 from adapters.http.reading import TaskboardRequest, refuse_unreadable_query
+from adapters.http.request_log import RequestLog
 from adapters.settings import Settings
 from adapters.webhooks.dispatcher import dispatcher_for
 
@@ -118,7 +120,8 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
                     WebhookController,
                     HealthController,
                 ],
-            )
+            ),
+            metrics_router(settings.metrics_token),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_class=TaskboardRequest,
@@ -126,8 +129,9 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
         on_app_init=[jwt_auth(settings).on_app_init],
         # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
         on_startup=[collect_young_objects_less_often, create_startup_admin, start_webhook_dispatcher],
-        on_shutdown=[stop_webhook_dispatcher, close_container],
+        on_shutdown=[stop_webhook_dispatcher, close_container, forget_this_worker],
         request_max_body_size=settings.max_body_bytes,
+        middleware=[PROMETHEUS.middleware],
         before_send=[add_security_headers],
         cors_config=cors_config(settings),
         # List pages are 30-60 KB of JSON; level 6 gets most of level 9's gain for far less CPU.
@@ -140,6 +144,12 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
             render_plugins=[OfflineSwaggerUI()],
         ),
         debug=False,
+        # Logging is configured once per process, for uvicorn and the app alike (adapters/logs.py);
+        # Litestar's own configuration would replace the root logger's handlers in each worker.
+        logging_config=None,
     )
     setup_dishka(container, app)
+    # Outermost, around routing: Litestar runs app middleware only for requests it routed, and a
+    # 404 for an unknown path or a 405 needs its id and its access line too.
+    app.asgi_handler = RequestLog(app.asgi_handler)
     return app

@@ -12,7 +12,8 @@ from adapters.security.tokens import JWT_ALGORITHM, claims_of
 from adapters.settings import Settings
 from domain.users import Actor
 
-PUBLIC_PATHS = ["^/health/", "^/schema", "^/api/v1/auth/token$"]
+# /metrics has its own token (TASKBOARD_METRICS_TOKEN), not a user's.
+PUBLIC_PATHS = ["^/health/", "^/schema", "^/api/v1/auth/token$", "^/metrics$"]
 
 
 async def retrieve_actor(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:

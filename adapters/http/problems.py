@@ -1,16 +1,15 @@
 """Every error response, in one place: RFC 9457 problem details (application/problem+json)."""
 
 import logging
-import re
 from http import HTTPStatus
 from typing import Any
-from uuid import uuid4
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
 
+from adapters.http.request_log import request_id_of
 from domain.errors import (
     AuthenticationFailed,
     Conflict,
@@ -24,9 +23,6 @@ from domain.errors import (
 from domain.unit_of_work import StorageFailure
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-REQUEST_ID_HEADER = "X-Request-ID"
-# A client's own request id is kept only if it cannot forge a log line or smuggle anything in.
-_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # What a 503 tells clients to wait before trying again: outages worth a 503 last seconds.
 RETRY_AFTER_SECONDS = 1
 logger = logging.getLogger(__name__)
@@ -47,6 +43,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     instance: str
     type: str = "about:blank"
     errors: list[FieldError] = msgspec.field(default_factory=list)
+    # The request's X-Request-ID, as in the log lines: what to quote when reporting the problem.
+    request_id: str = ""
 
 
 class UnreadableParameter(Exception):
@@ -93,6 +91,7 @@ def problem(
         detail=detail,
         instance=request.url.path,
         errors=errors or [],
+        request_id=request_id_of(request),
     )
     if status == HTTPStatus.UNAUTHORIZED:
         headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
@@ -159,20 +158,6 @@ def unreadable_body_to_problem(request: Request[Any, Any, Any], error: Unreadabl
     return problem(request, HTTPStatus.BAD_REQUEST, f"the body {error.message}", errors)
 
 
-def request_id_of(request: Request[Any, Any, Any]) -> str:
-    """The id that ties a request's log lines to the answer it got; the one place that decides it.
-
-    A middleware that gives every request an id (and logs with it) would set `request_id` in the
-    request's state; until then, the client's X-Request-ID when it is plain, else a new one.
-    """
-    state = request.state
-    if "request_id" not in state:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        state.request_id = given if _CLIENT_REQUEST_ID.fullmatch(given) else uuid4().hex
-    request_id: str = state.request_id
-    return request_id
-
-
 def storage_failure_to_problem(request: Request[Any, Any, Any], error: StorageFailure) -> Response[Problem]:
     # One line, no traceback: the failure's message names the statement and the kind of error
     # only, and the database's own message, which may quote values, stays out of the log.
@@ -180,23 +165,13 @@ def storage_failure_to_problem(request: Request[Any, Any, Any], error: StorageFa
     logger.error(
         "database error on %s %s (request %s): %s", request.method, request.url.path, request_id, error
     )
-    return problem(
-        request,
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-        "an unexpected error occurred",
-        headers={REQUEST_ID_HEADER: request_id},
-    )
+    return problem(request, HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error occurred")
 
 
 def unexpected_error_to_problem(request: Request[Any, Any, Any], error: Exception) -> Response[Problem]:
     request_id = request_id_of(request)
     logger.exception("unhandled error on %s %s (request %s)", request.method, request.url.path, request_id)
-    return problem(
-        request,
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-        "an unexpected error occurred",
-        headers={REQUEST_ID_HEADER: request_id},
-    )
+    return problem(request, HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error occurred")
 
 
 def _field_error(item: dict[str, Any]) -> FieldError:

@@ -21,7 +21,7 @@ from uuid import UUID
 
 import pytest
 
-from adapters.cli import _parser, main
+from adapters.cli import MULTIPROC_VARIABLE, _parser, main
 from adapters.composition import make_container
 from adapters.persistence.sqlalchemy import migrations
 from adapters.settings import Settings, SettingsError
@@ -203,6 +203,46 @@ def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 def migrated() -> None:
     """The test's database at the newest revision, as `taskboard serve` requires."""
     assert run_cli("db", "upgrade") == 0
+
+
+@pytest.mark.usefixtures("migrated")
+def test_serve_logs_through_the_services_configuration_without_uvicorns_access_lines(
+    monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_LOG_FORMAT", "json")
+
+    assert main(["serve"]) == 0
+
+    [run] = uvicorn_runs
+    assert run["access_log"] is False
+    assert run["log_config"]["formatters"]["taskboard"] == {"()": "adapters.logs.JsonFormatter"}
+
+
+@pytest.mark.usefixtures("migrated")
+def test_serve_makes_a_fresh_metrics_directory_for_each_start_and_removes_it_after(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[tuple[Path, list[Path]]] = []
+
+    def run(app: str, **options: Any) -> None:
+        directory = Path(os.environ[MULTIPROC_VARIABLE])
+        seen.append((directory, list(directory.iterdir())))
+        (directory / "counter_1.db").write_bytes(b"")  # as a worker would
+
+    monkeypatch.setattr("uvicorn.run", run)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.delenv(MULTIPROC_VARIABLE, raising=False)
+
+    assert main(["serve"]) == 0
+    assert main(["serve"]) == 0
+
+    [(first, first_files), (second, second_files)] = seen
+    assert first != second
+    assert first.parent == second.parent == tmp_path
+    assert first_files == second_files == []
+    assert not first.exists()
+    assert not second.exists()
+    assert MULTIPROC_VARIABLE not in os.environ
 
 
 @pytest.mark.usefixtures("migrated")
@@ -480,6 +520,7 @@ def test_config_prints_every_setting_with_its_secrets_masked(
     monkeypatch.setenv("TASKBOARD_DATABASE_URL", "postgresql+asyncpg://app:s3cret-pw@db.internal/taskboard")
     monkeypatch.setenv("TASKBOARD_SECRET_KEY", "k" * 40)
     monkeypatch.setenv("TASKBOARD_PORT", "9090")
+    monkeypatch.setenv("TASKBOARD_METRICS_TOKEN", "the-scrape-token")
 
     assert run_cli("config") == 0
 
@@ -487,9 +528,11 @@ def test_config_prints_every_setting_with_its_secrets_masked(
     values = dict(line.split("=", 1) for line in printed.splitlines())
     assert values["TASKBOARD_DATABASE_URL"] == "postgresql+asyncpg://app:********@db.internal/taskboard"
     assert values["TASKBOARD_SECRET_KEY"] == "********"
+    assert values["TASKBOARD_METRICS_TOKEN"] == "********"
     assert values["TASKBOARD_PORT"] == "9090"
-    assert "s3cret-pw" not in printed
-    assert "k" * 40 not in printed
+    assert values["TASKBOARD_LOG_FORMAT"] == "console"
+    for secret in ("s3cret-pw", "k" * 40, "the-scrape-token"):
+        assert secret not in printed
 
 
 def test_config_refuses_an_invalid_setting_by_name(

@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.settings import MIN_SECRET_KEY_LENGTH, DatabasePooler, Environment, Settings, SettingsError
+from adapters.settings import (
+    MIN_SECRET_KEY_LENGTH,
+    DatabasePooler,
+    Environment,
+    LogFormat,
+    Settings,
+    SettingsError,
+)
 
 STRONG_KEY = ("correct-horse-battery-staple-" * 2)[:MIN_SECRET_KEY_LENGTH]
 
@@ -44,6 +51,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
             "TASKBOARD_MAX_BODY_BYTES": "2048",
             "TASKBOARD_STATEMENT_TIMEOUT_MS": "1500",
             "TASKBOARD_LOG_LEVEL": "debug",
+            "TASKBOARD_LOG_FORMAT": "Console",
+            "TASKBOARD_METRICS_TOKEN": "scrape-me",
         }
     )
 
@@ -59,6 +68,8 @@ def test_every_setting_is_read_from_its_variable() -> None:
         max_body_bytes=2048,
         statement_timeout_ms=1500,
         log_level="DEBUG",
+        log_format=LogFormat.CONSOLE,
+        metrics_token="scrape-me",
     )
 
 
@@ -93,7 +104,8 @@ def test_a_number_out_of_range_is_refused_by_name(name: str, value: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("TASKBOARD_ENV", "staging"), ("TASKBOARD_LOG_LEVEL", "verbose")]
+    ("name", "value"),
+    [("TASKBOARD_ENV", "staging"), ("TASKBOARD_LOG_LEVEL", "verbose"), ("TASKBOARD_LOG_FORMAT", "xml")],
 )
 def test_an_unknown_choice_is_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
@@ -151,13 +163,38 @@ def test_a_key_given_in_the_environment_wins_over_the_file(key_file: Path) -> No
 
 @pytest.mark.parametrize("given", [True, False], ids=["from-environment", "generated"])
 def test_the_secret_key_never_appears_in_the_settings_repr(key_file: Path, given: bool) -> None:
-    env = {"TASKBOARD_SECRET_KEY_FILE": str(key_file)}
+    env = {"TASKBOARD_SECRET_KEY_FILE": str(key_file), "TASKBOARD_METRICS_TOKEN": "scrape-me"}
     if given:
         env["TASKBOARD_SECRET_KEY"] = STRONG_KEY
     settings = Settings.from_environment(env)
 
-    assert settings.secret_key not in repr(settings)
-    assert settings.secret_key not in str(settings)
+    for secret in (settings.secret_key, "scrape-me"):
+        assert secret not in repr(settings)
+        assert secret not in str(settings)
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [("production", LogFormat.JSON), ("development", LogFormat.CONSOLE), ("test", LogFormat.CONSOLE)],
+)
+def test_logs_are_json_lines_in_production_and_readable_lines_elsewhere_unless_told(
+    environment: str, expected: LogFormat
+) -> None:
+    env = {"TASKBOARD_ENV": environment, "TASKBOARD_SECRET_KEY": STRONG_KEY}
+
+    assert Settings.from_environment(env).log_format is expected
+    assert Settings.from_environment(env | {"TASKBOARD_LOG_FORMAT": "json"}).log_format is LogFormat.JSON
+    assert (
+        Settings.from_environment(env | {"TASKBOARD_LOG_FORMAT": "console"}).log_format is LogFormat.CONSOLE
+    )
+
+
+def test_the_metrics_are_open_unless_a_token_is_set(key_file: Path) -> None:
+    env = {"TASKBOARD_SECRET_KEY_FILE": str(key_file)}
+
+    assert Settings.from_environment(env).metrics_token is None
+    assert Settings.from_environment(env | {"TASKBOARD_METRICS_TOKEN": ""}).metrics_token is None
+    assert Settings.from_environment(env | {"TASKBOARD_METRICS_TOKEN": "s3"}).metrics_token == "s3"
 
 
 def test_rate_limits_default_to_the_documented_ones_counted_in_process(key_file: Path) -> None:

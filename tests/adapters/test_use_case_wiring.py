@@ -2,8 +2,11 @@
 
 import importlib
 import pkgutil
+from contextlib import nullcontext
 
+import pytest
 from dishka import Provider, Scope, provide
+from prometheus_client import REGISTRY
 
 import application
 from adapters.composition import make_container
@@ -11,7 +14,7 @@ from adapters.persistence.caller import Caller
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.settings import MEMORY_URL
-from application.retries import RetryTransientConflicts
+from application.retries import MAX_ATTEMPTS, RetryTransientConflicts
 from application.use_case import UseCase
 from application.users.register_user import RegisterUser, RegisterUserCommand
 from domain.errors import DomainError, TransientConflict
@@ -28,11 +31,13 @@ def every_use_case() -> list[type[UseCase]]:
 
 
 class CollideOnceProvider(Provider):
-    """The memory unit of work, whose first user insert of the process collides."""
+    """The memory unit of work, whose first user inserts of the process collide (once by default)."""
 
-    def __init__(self) -> None:
+    def __init__(self, collisions: int = 1) -> None:
         super().__init__()
-        self._failures: list[DomainError] = [TransientConflict("the request collided (deadlock)")]
+        self._failures: list[DomainError] = [
+            TransientConflict("the request collided (deadlock)") for _ in range(collisions)
+        ]
 
     @provide(scope=Scope.REQUEST)
     def unit_of_work(self, store: MemoryStore, caller: Caller) -> UnitOfWork:
@@ -74,3 +79,43 @@ async def test_a_use_case_from_the_container_runs_again_after_a_collision() -> N
     assert (retries.retried, retries.gave_up) == (1, 0)
     async with InMemoryUnitOfWork(store) as uow:
         assert await uow.users.get_by_id(user.id) == user
+
+
+def counted() -> tuple[float | None, float | None]:
+    return (
+        REGISTRY.get_sample_value("taskboard_unit_of_work_retries_total"),
+        REGISTRY.get_sample_value("taskboard_unit_of_work_give_ups_total"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("collisions", "retried", "gave_up"),
+    [(1, 1, 0), (MAX_ATTEMPTS, MAX_ATTEMPTS - 1, 1)],
+    ids=["retried-once", "gave-up"],
+)
+async def test_the_retries_and_give_ups_of_the_container_are_counted_in_the_metrics(
+    collisions: int, retried: int, gave_up: int
+) -> None:
+    container = make_container(
+        settings_for(MEMORY_URL), FastHashingProvider(), CollideOnceProvider(collisions)
+    )
+    retries_before, give_ups_before = counted()
+    try:
+        async with container() as request:
+            register = await request.get(RegisterUser)
+            with pytest.raises(TransientConflict) if gave_up else nullcontext():
+                await register.execute(
+                    RegisterUserCommand(
+                        actor=Actor.operator(),
+                        email="ada@example.com",
+                        full_name="Ada",
+                        password="correct horse battery",
+                        role=UserRole.ADMIN,
+                    )
+                )
+    finally:
+        await container.close()
+    retries_after, give_ups_after = counted()
+
+    assert (retries_after or 0) - (retries_before or 0) == retried
+    assert (give_ups_after or 0) - (give_ups_before or 0) == gave_up

@@ -94,7 +94,9 @@ async def member(app: Litestar, api: httpx.AsyncClient) -> Account:
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """An RFC 9457 problem with this status, about the path that was requested; returns its body."""
+    """An RFC 9457 problem with this status, about the path that was requested, naming the
+    request's id as its X-Request-ID header does; returns its body but for that id, which differs
+    from one request to the next."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     body: dict[str, Any] = response.json()
@@ -102,6 +104,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["title"]
     assert body["detail"]
     assert body["instance"] == response.request.url.path
+    assert body.pop("request_id") == response.headers["X-Request-ID"]
     return body
 
 

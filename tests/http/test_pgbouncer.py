@@ -91,11 +91,12 @@ def expect(response: httpx.Response, status: int) -> httpx.Response:
 
 
 def database_routes(app: Litestar) -> set[tuple[str, str]]:
-    """(method, path template) of every route but the OpenAPI documents, which read no database."""
+    """(method, path template) of every route but the OpenAPI documents and the metrics, which read
+    no database."""
     return {
         (method, route.path)
         for route in app.routes
-        if isinstance(route, HTTPRoute) and not route.path.startswith("/schema")
+        if isinstance(route, HTTPRoute) and not route.path.startswith(("/schema", "/metrics"))
         for method in route.methods
         if method not in ("OPTIONS", "HEAD")
     }
