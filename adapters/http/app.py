@@ -21,6 +21,7 @@ from adapters.http.controllers.health import HealthController
 from adapters.http.controllers.projects import ProjectController
 from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
+from adapters.http.openapi import answer_options_with_every_method, operation_id
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.rate_limits import limit_writes
 from adapters.http.reading import TaskboardRequest, refuse_unreadable_query
@@ -121,8 +122,10 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
             description="Task tracking over HTTP. Errors are RFC 9457 problem details.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            operation_id_creator=operation_id,
         ),
         debug=False,
     )
+    answer_options_with_every_method(app)
     setup_dishka(container, app)
     return app

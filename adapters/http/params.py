@@ -1,35 +1,91 @@
-"""Request pieces every controller shares: the signed-in request, paging, sorting, versions."""
+"""Request pieces every controller shares: the signed-in request, paging, sorting, versions.
+
+Each constraint on a parameter is declared here once: Litestar documents it in the OpenAPI document
+and checks it in the same pass that reads every other parameter, so a request that breaks several
+gets one 422 naming each of them.
+"""
 
 from collections.abc import Collection
 from typing import Annotated, Any, TypeVar
 
 from litestar import Request
 from litestar.datastructures import ResponseHeader
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.security.jwt import Token
 from msgspec import UnsetType
 
+from adapters.http.etags import IF_MATCH_PATTERN, etag
+from adapters.http.schemas.text import WITHOUT_NUL
 from domain.paging import MAX_LIMIT, MAX_OFFSET
 from domain.users import Actor
 
 T = TypeVar("T")
 
 AuthedRequest = Request[Actor, Token, Any]
-Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="How many items to skip")]
+# The bound is stated as an integer: Litestar writes `le` as a float, and 2^63 - 1 is no float.
+Offset = Annotated[
+    int,
+    QueryParameter(
+        ge=0, le=MAX_OFFSET, description="How many items to skip", schema_extra={"maximum": MAX_OFFSET}
+    ),
+]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}")]
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
-        name="If-Match", description='Refuse the change unless the object is at this version, e.g. "3"'
+        name="If-Match",
+        description='Refuse the change unless the object is at this version: its ETag, e.g. "3", or `*`',
+        pattern=IF_MATCH_PATTERN,
+        schema_extra={"oneOf": None, "type": OpenAPIType.STRING},
     ),
 ]
 ETAG_HEADER = [
-    ResponseHeader(name="ETag", description="The object's version, for If-Match", documentation_only=True)
+    ResponseHeader(
+        name="ETag",
+        description='The object\'s version, for If-Match: a number in double quotes, e.g. "3"',
+        documentation_only=True,
+        # Litestar documents a header as of the type of its value: a string.
+        value=etag(1),
+    )
 ]
 
 
+def text_or_absent(description: str, max_length: int) -> Any:
+    """An optional text query parameter of at most `max_length` characters.
+
+    Its None stands for "absent": Litestar reads `?q=null` as the text "null", not as None, so the
+    document gives a string, not the `null` alternative Litestar documents for the None. (It does
+    read `null` as None for an id, a date, a flag or an enum, whose `null` stays documented.)
+    """
+    return QueryParameter(
+        description=description,
+        max_length=max_length,
+        pattern=WITHOUT_NUL,
+        schema_extra={"oneOf": None, "type": OpenAPIType.STRING},
+    )
+
+
+def sort_parameter(fields: Collection[str]) -> Any:
+    """`sort`: comma-separated fields, each at most once, `-` for descending.
+
+    The pattern is the whole rule `domain.paging.parse_sort` applies, so the document states it
+    and Litestar refuses a bad sort alongside any other bad parameter. The lookahead refuses a field
+    named twice, in either direction.
+    """
+    # Longest first, so that no name is matched as the start of a longer one.
+    name = "|".join(sorted(fields, key=len, reverse=True))
+    twice = rf"(?!(?:.*,)?-?({name}),(?:.*,)?-?\1(?:,|$))"
+    return QueryParameter(
+        description=sort_description(fields),
+        # Checked before the pattern: the pattern never runs on a long value.
+        max_length=200,
+        pattern=rf"^{twice}-?(?:{name})(?:,-?(?:{name}))*$",
+    )
+
+
 def sort_description(fields: Collection[str]) -> str:
-    return "Comma-separated fields, `-` for descending: " + ", ".join(sorted(fields))
+    return "Comma-separated fields, each at most once, `-` for descending: " + ", ".join(sorted(fields))
 
 
 def unset_to_none(value: T | UnsetType) -> T | None:

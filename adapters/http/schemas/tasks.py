@@ -10,6 +10,7 @@ from msgspec import UNSET, Meta, UnsetType
 from adapters.http.schemas.comments import CommentRead
 from adapters.http.schemas.pages import PageBody
 from adapters.http.schemas.people import Person
+from adapters.http.schemas.text import NOT_BLANK, WITHOUT_NUL
 from domain.tasks import (
     MAX_DESCRIPTION_LENGTH,
     MAX_TITLE_LENGTH,
@@ -22,9 +23,12 @@ from domain.tasks import (
 )
 
 Title = Annotated[
-    str, Meta(min_length=1, max_length=MAX_TITLE_LENGTH, examples=["Rotate the TLS certificates"])
+    str,
+    Meta(
+        min_length=1, max_length=MAX_TITLE_LENGTH, pattern=NOT_BLANK, examples=["Rotate the TLS certificates"]
+    ),
 ]
-Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION_LENGTH)]
+Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION_LENGTH, pattern=WITHOUT_NUL)]
 TagIds = Annotated[list[UUID], Meta(max_length=50)]
 
 
