@@ -65,7 +65,9 @@ class Pager:
     ) -> PageRequest:
         if cursor is None:
             return PageRequest(offset=offset, limit=limit)
-        if OFFSET in self._request.query_params:
+        # An offset of 0 is the default, which clients generated from the document send with every
+        # request: it skips nothing, so it goes with a cursor.
+        if offset:
             raise UnreadableParameter("give a cursor or an offset, not both", CURSOR, OFFSET)
         keyset = self._cursors.decode(cursor, self._scope, [fields[key.field] for key in sort])
         return PageRequest(limit=limit, after=keyset)

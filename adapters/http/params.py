@@ -67,20 +67,22 @@ def text_or_absent(description: str, max_length: int) -> Any:
 
 
 def sort_parameter(fields: Collection[str]) -> Any:
-    """`sort`: comma-separated fields, each at most once, `-` for descending.
+    """`sort`: comma-separated fields, each at most once, `-` for descending, nothing else.
 
-    The pattern is the whole rule `domain.paging.parse_sort` applies, so the document states it
-    and Litestar refuses a bad sort alongside any other bad parameter. The lookahead refuses a field
-    named twice, in either direction.
+    The pattern is the whole rule, so the document states it and Litestar refuses a bad sort
+    alongside any other bad parameter (`domain.paging.parse_sort` then reads a sort that matched).
+    The lookahead refuses a field named twice, in either direction.
     """
     # Longest first, so that no name is matched as the start of a longer one.
     name = "|".join(sorted(fields, key=len, reverse=True))
-    twice = rf"(?!(?:.*,)?-?({name}),(?:.*,)?-?\1(?:,|$))"
+    twice = rf"(?!(?:[^,]*,)*-?({name}),(?:[^,]*,)*-?\1(?:,|$))"
     return QueryParameter(
         description=sort_description(fields),
-        # Checked before the pattern: the pattern never runs on a long value.
-        max_length=200,
         pattern=rf"^{twice}-?(?:{name})(?:,-?(?:{name}))*$",
+        # Checked before the pattern, so that the pattern never runs on a long value. Not
+        # documented: no value the pattern matches is half as long.
+        max_length=200,
+        schema_extra={"maxLength": None},
     )
 
 

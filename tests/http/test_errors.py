@@ -131,6 +131,74 @@ async def test_wrong_types_in_the_body_name_the_field(api: httpx.AsyncClient, ad
     assert fields_at_fault(assert_problem(response, 422)) == {"full_name"}
 
 
+# --- every invalid input at once, and where it was ------------------------------------------------
+
+
+def errors_of(problem: dict[str, Any]) -> dict[str, str]:
+    """Each offending input's name and where it was (body, query, path, header)."""
+    return {error["field"]: error["source"] for error in problem["errors"]}
+
+
+async def test_a_body_with_several_invalid_fields_gets_one_422_naming_each(
+    api: httpx.AsyncClient, admin: Account
+) -> None:
+    response = await api.post(
+        USERS,
+        json={"email": "x", "full_name": " ", "password": "short", "role": "boss", "nickname": "Ada"},
+        headers=admin.headers,
+    )
+
+    problem = assert_problem(response, 422)
+    assert errors_of(problem) == dict.fromkeys(["email", "full_name", "password", "role", "nickname"], "body")
+    assert len(problem["errors"]) == 5
+
+
+async def test_every_missing_required_field_is_named(api: httpx.AsyncClient, admin: Account) -> None:
+    response = await api.post(USERS, json={"role": "member"}, headers=admin.headers)
+
+    assert errors_of(assert_problem(response, 422)) == dict.fromkeys(
+        ["email", "full_name", "password"], "body"
+    )
+
+
+async def test_invalid_query_parameters_are_named_together(api: httpx.AsyncClient, admin: Account) -> None:
+    response = await api.get(
+        USERS,
+        params={"limit": 0, "offset": -1, "sort": "email,email", "is_active": "maybe"},
+        headers=admin.headers,
+    )
+
+    assert errors_of(assert_problem(response, 422)) == dict.fromkeys(
+        ["limit", "offset", "sort", "is_active"], "query"
+    )
+
+
+async def test_a_bad_header_and_a_bad_body_are_named_together(
+    api: httpx.AsyncClient, admin: Account, member: Account
+) -> None:
+    response = await api.patch(
+        f"{USERS}/{member.id}", json={"full_name": 5}, headers={**admin.headers, "If-Match": "version 1"}
+    )
+
+    assert errors_of(assert_problem(response, 422)) == {"If-Match": "header", "full_name": "body"}
+
+
+async def test_a_rule_of_the_service_names_its_input_and_where_it_was(
+    api: httpx.AsyncClient, admin: Account
+) -> None:
+    body = await api.get(
+        "/api/v1/tasks", params={"assignee": "none", "assignee_id": str(NOBODY)}, headers=admin.headers
+    )
+    nul = await api.post(
+        USERS,
+        json={"email": "a@example.com", "full_name": "A\x00", "password": "x" * 8},
+        headers=admin.headers,
+    )
+
+    assert errors_of(assert_problem(body, 422)) == {"assignee": "query"}
+    assert errors_of(assert_problem(nul, 422)) == {"full_name": "body"}
+
+
 # --- size cap -------------------------------------------------------------------------------------
 
 

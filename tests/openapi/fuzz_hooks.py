@@ -9,8 +9,8 @@ answers for it; a refusal of anything else still fails the run.
 
 import json
 import re
-from http import HTTPStatus
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import schemathesis

@@ -8,7 +8,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from adapters.http.schemas.pages import PageBody
-from adapters.http.schemas.text import NOT_BLANK, WITHOUT_NUL
+from adapters.http.schemas.text import NOT_BLANK, WHITE_SPACE, WITHOUT_NUL
 from domain.projects import (
     MAX_PROJECT_DESCRIPTION_LENGTH,
     MAX_PROJECT_NAME_LENGTH,
@@ -24,7 +24,7 @@ ProjectKey = Annotated[
     Meta(
         min_length=2,
         max_length=10,
-        pattern=r"^[A-Za-z]{2,10}$",
+        pattern=rf"^[{WHITE_SPACE}]*[A-Za-z]{{2,10}}[{WHITE_SPACE}]*$",
         examples=["OPS"],
         description="2-10 letters A-Z, stored upper-case",
     ),

@@ -18,7 +18,7 @@ from domain.users import (
     UserRole,
 )
 
-# domain.users.normalize_email's shape, on the address as sent (it lower-cases a trimmed one). Not
+# domain.users.normalize_email's shape, on the address as sent: it trims it and lower-cases it. Not
 # "İ": the one letter whose lower case is two characters, which could take an address past its length.
 _EMAIL_PART = rf"[^@{WHITE_SPACE}\x00\u0130]+"
 Email = Annotated[
@@ -26,7 +26,7 @@ Email = Annotated[
     Meta(
         min_length=3,
         max_length=MAX_EMAIL_LENGTH,
-        pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.[^@{WHITE_SPACE}.\x00\u0130]+$",
+        pattern=rf"^[{WHITE_SPACE}]*{_EMAIL_PART}@{_EMAIL_PART}\.[^@{WHITE_SPACE}.\x00\u0130]+[{WHITE_SPACE}]*$",
         examples=["ada@example.com"],
     ),
 ]
