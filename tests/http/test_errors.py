@@ -2,7 +2,9 @@
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -13,6 +15,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.composition import create_app
+from adapters.http.problems import PROBLEM_KINDS, problem_type
 from application.users.get_user import GetUser, GetUserQuery
 from domain.unit_of_work import UnitOfWork
 from domain.users import User
@@ -197,6 +200,33 @@ async def test_a_rule_of_the_service_names_its_input_and_where_it_was(
 
     assert errors_of(assert_problem(body, 422)) == {"assignee": "query"}
     assert errors_of(assert_problem(nul, 422)) == {"full_name": "body"}
+
+
+def readme_problem_section() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    return readme.split("### Problem details", 1)[1].split("\n### ", 1)[0]
+
+
+async def test_the_readme_problem_example_is_what_the_service_answers(
+    api: httpx.AsyncClient, admin: Account
+) -> None:
+    section = readme_problem_section()
+    sent = re.search(r"-d '(\{.*?\})'", section)
+    shown = re.search(r"```json\n(.*?)```", section, re.DOTALL)
+    assert sent is not None
+    assert shown is not None
+
+    response = await api.post(USERS, json=json.loads(sent.group(1)), headers=admin.headers)
+
+    assert response.json() == json.loads(shown.group(1))
+
+
+def test_the_readme_lists_every_problem_type() -> None:
+    listed = set(
+        re.findall(r"^\| `(urn:taskboard:problem:[a-z-]+)` \| (\d{3}) \|", readme_problem_section(), re.M)
+    )
+
+    assert listed == {(problem_type(status), str(status)) for status in PROBLEM_KINDS}
 
 
 # --- size cap -------------------------------------------------------------------------------------
