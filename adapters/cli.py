@@ -7,9 +7,11 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 from adapters.persistence.sqlalchemy import migrations
-from adapters.settings import MEMORY_URL, Settings, SettingsError
+from adapters.settings import DEFAULT_DATABASE_URL, MEMORY_URL, Settings, SettingsError, masked_url
+from adapters.startup import StartupRefused, prepare_database
 from domain.errors import DomainError
 from domain.users import User
 
@@ -31,11 +33,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+# Every command's --help ends with this: which database a command acts on is the first question.
+_DATABASE_NOTE = (
+    f"The database is TASKBOARD_DATABASE_URL (default {DEFAULT_DATABASE_URL};\n"
+    f"or postgresql+asyncpg://USER:PASSWORD@HOST/DATABASE, or {MEMORY_URL}).\n"
+    "`taskboard config` prints every setting."
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="taskboard", description=__doc__)
+    parser = argparse.ArgumentParser(prog="taskboard", description=__doc__, epilog=_DATABASE_NOTE)
+    parser.add_argument("--version", action="version", version=f"taskboard {version('taskboard')}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the HTTP API",
+        description="Serve the HTTP API, once the database answers and its schema is the newest.",
+        epilog=_DATABASE_NOTE,
+    )
     serve.add_argument("--host", help="address to bind (default: TASKBOARD_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: TASKBOARD_PORT or 8000)")
     serve.add_argument(
@@ -45,33 +61,47 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
 
-    db = commands.add_parser("db", help="schema migrations").add_subparsers(required=True, metavar="ACTION")
-    upgrade = db.add_parser("upgrade", help="migrate up (default: to the newest revision)")
+    db = commands.add_parser("db", help="schema migrations", epilog=_DATABASE_NOTE).add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    upgrade = db.add_parser(
+        "upgrade", help="migrate up (default: to the newest revision)", epilog=_DATABASE_NOTE
+    )
     upgrade.add_argument("revision", nargs="?", default="head")
     upgrade.set_defaults(handler=_db_upgrade)
-    downgrade = db.add_parser("downgrade", help="migrate down, e.g. to -1 or base")
+    downgrade = db.add_parser("downgrade", help="migrate down, e.g. to -1 or base", epilog=_DATABASE_NOTE)
     downgrade.add_argument("revision")
     downgrade.set_defaults(handler=_db_downgrade)
-    db.add_parser("current", help="the revision the database is at").set_defaults(handler=_db_current)
-    db.add_parser("history", help="every revision, oldest first").set_defaults(handler=_db_history)
+    db.add_parser("current", help="the revision the database is at", epilog=_DATABASE_NOTE).set_defaults(
+        handler=_db_current
+    )
+    db.add_parser("history", help="every revision, oldest first", epilog=_DATABASE_NOTE).set_defaults(
+        handler=_db_history
+    )
 
-    users = commands.add_parser("users", help="user accounts").add_subparsers(required=True, metavar="ACTION")
+    users = commands.add_parser("users", help="user accounts", epilog=_DATABASE_NOTE).add_subparsers(
+        required=True, metavar="ACTION"
+    )
     admin = users.add_parser(
         "create-admin",
         help="create an administrator; the password comes from TASKBOARD_ADMIN_PASSWORD or a prompt",
+        epilog=_DATABASE_NOTE,
     )
     admin.add_argument("--email", required=True)
     admin.add_argument("--full-name", default="Administrator")
     admin.set_defaults(handler=_create_admin)
 
     commands.add_parser(
-        "config", help="print the effective settings (TASKBOARD_* variables), secrets masked"
+        "config",
+        help="print the effective settings (TASKBOARD_* variables), secrets masked",
+        epilog=_DATABASE_NOTE,
     ).set_defaults(handler=_config)
 
     seed = commands.add_parser(
         "seed",
         help="fill a SQL database with demo users, projects, tasks and comments",
         description=_SEED_DESCRIPTION,
+        epilog=_DATABASE_NOTE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     seed.add_argument(
@@ -147,6 +177,21 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    try:
+        asyncio.run(prepare_database(settings))
+    except StartupRefused as refusal:
+        print(f"taskboard: {refusal}", file=sys.stderr)
+        return 2
+    host, port = args.host or settings.host, args.port or settings.port
+    address = f"http://{_browsable(host)}:{port}"
+    logging.getLogger("taskboard").info(
+        "taskboard %s on %s: the API at %s/api/v1, its reference at %s/schema",
+        version("taskboard"),
+        masked_url(settings.database_url),
+        address,
+        address,
+    )
+
     # uvicorn re-raises the stop signal once it has shut down gracefully, so that the process dies
     # of it. It restores the handlers it found first, so with these no-op ones in place a requested
     # stop that went well exits 0 (a service manager reads death by a signal as a failure).
@@ -165,8 +210,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             # (and engine, and pool); create_app reads the environment these settings came from.
             "adapters.composition:create_app",
             factory=True,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
+            host=host,
+            port=port,
             workers=workers,
             # Named, not "auto": a missing uvloop or httptools fails at start instead of silently
             # falling back to asyncio's loop and h11, which serve far fewer requests.
@@ -182,6 +227,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         for stop, handler in previous.items():
             signal.signal(stop, handler)
     return 0
+
+
+def _browsable(host: str) -> str:
+    """The host part of a URL a browser on this machine can open, for the address bound."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 (read, not bound)
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _stopped(signum: int, frame: object) -> None:
@@ -226,16 +280,27 @@ def _db_history(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
-    # Checked before asking for a password: an unmigrated database would only fail with a traceback.
+def _vanishes_in_memory(settings: Settings, command: str, what: str, advice: str = "") -> bool:
+    """Refuse a command whose effect would vanish with its own process, as memory:// data does."""
     if settings.database_url != MEMORY_URL:
-        current = asyncio.run(migrations.current_revision(settings.database_url))
-        if current != migrations.head_revision():
-            print(
-                "taskboard: the database schema is not up to date; run `taskboard db upgrade`",
-                file=sys.stderr,
-            )
-            return 1
+        return False
+    print(
+        f"taskboard: {command} needs a SQLite or PostgreSQL database; {what} in the memory database "
+        "would vanish when this command ends" + (f" ({advice})" if advice else ""),
+        file=sys.stderr,
+    )
+    return True
+
+
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    advice = "a memory:// server creates TASKBOARD_ADMIN_EMAIL with TASKBOARD_ADMIN_PASSWORD as it starts"
+    if _vanishes_in_memory(settings, "users create-admin", "an account", advice):
+        return 1
+    # Checked before asking for a password: an unmigrated database would only fail with a traceback.
+    current = asyncio.run(migrations.current_revision(settings.database_url))
+    if current != migrations.head_revision():
+        print("taskboard: the database schema is not up to date; run `taskboard db upgrade`", file=sys.stderr)
+        return 1
     password = settings.admin_password or _prompt_password()
     user = asyncio.run(_register_admin(settings, args.email, args.full_name, password))
     print(f"created administrator {user.email} with id {user.id}")
@@ -252,12 +317,7 @@ def _prompt_password() -> str:
 
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
-    if settings.database_url == MEMORY_URL:
-        print(
-            "taskboard: seed needs a SQLite or PostgreSQL database; "
-            "data in the memory database would vanish when this command ends",
-            file=sys.stderr,
-        )
+    if _vanishes_in_memory(settings, "seed", "data"):
         return 1
     current = asyncio.run(migrations.current_revision(settings.database_url))
     if current != migrations.head_revision():

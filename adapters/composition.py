@@ -6,7 +6,6 @@ from typing import TypeVar
 
 from dishka import AsyncContainer, Provider, Scope, decorate, from_context, make_async_container, provide
 from litestar import Litestar
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.clock import UtcClock
@@ -15,10 +14,14 @@ from adapters.http.app import build_app
 from adapters.http.cursors import CursorCodec
 from adapters.http.rate_limits import RateLimits
 from adapters.persistence.caller import Caller
-from adapters.persistence.idempotency import IdempotentRequest
+from adapters.persistence.idempotency import IdempotentRequest, KeysInFlight
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.unit_of_work import InMemoryUnitOfWork
-from adapters.persistence.sqlalchemy.engine import create_engine, create_session_factory
+from adapters.persistence.sqlalchemy.engine import (
+    create_engine,
+    create_session_factory,
+    idempotency_lock_path,
+)
 from adapters.persistence.sqlalchemy.migrations import head_revision
 from adapters.persistence.sqlalchemy.readiness import SqlReadinessProbe
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -35,6 +38,7 @@ from application.projects.create_tag import CreateTag
 from application.projects.delete_project import DeleteProject
 from application.projects.delete_tag import DeleteTag
 from application.projects.get_project import GetProject
+from application.projects.list_activity import ListActivity
 from application.projects.list_members import ListMembers
 from application.projects.list_projects import ListProjects
 from application.projects.list_tags import ListTags
@@ -44,11 +48,14 @@ from application.projects.set_member import SetMember
 from application.projects.update_project import UpdateProject
 from application.projects.update_tag import UpdateTag
 from application.retries import RetryTransientConflicts
+from application.tasks.bulk_update_tasks import BulkUpdateTasks
 from application.tasks.create_task import CreateTask
 from application.tasks.delete_task import DeleteTask
 from application.tasks.get_task import GetTask
+from application.tasks.get_task_history import GetTaskHistory
 from application.tasks.list_tasks import ListTasks
 from application.tasks.restore_task import RestoreTask
+from application.tasks.set_watching import SetWatching
 from application.tasks.update_task import UpdateTask
 from application.use_case import UseCase
 from application.users.authenticate import Authenticate
@@ -122,6 +129,10 @@ class SqlAlchemyProvider(Provider):
         return SqlReadinessProbe(engine, head_revision())
 
     @provide(scope=Scope.APP)
+    def keys_in_flight(self, settings: Settings) -> KeysInFlight:
+        return KeysInFlight(idempotency_lock_path(settings.database_url))
+
+    @provide(scope=Scope.APP)
     def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
         return create_session_factory(engine)
 
@@ -140,6 +151,10 @@ class MemoryProvider(Provider):
     """The in-memory adapter: data lives as long as the process."""
 
     store = provide(MemoryStore, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def keys_in_flight(self) -> KeysInFlight:
+        return KeysInFlight()
 
     @provide(scope=Scope.APP)
     def readiness(self) -> ReadinessProbe:
@@ -188,6 +203,10 @@ class UseCasesProvider(Provider):
     list_tasks = provide(ListTasks)
     restore_task = provide(RestoreTask)
     update_task = provide(UpdateTask)
+    bulk_update_tasks = provide(BulkUpdateTasks)
+    get_task_history = provide(GetTaskHistory)
+    set_watching = provide(SetWatching)
+    list_activity = provide(ListActivity)
     add_comment = provide(AddComment)
     delete_comment = provide(DeleteComment)
     list_comments = provide(ListComments)
@@ -195,12 +214,8 @@ class UseCasesProvider(Provider):
 
 
 def persistence_provider(database_url: str) -> Provider:
-    if database_url == MEMORY_URL:
-        return MemoryProvider()
-    backend = make_url(database_url).get_backend_name()
-    if backend not in ("sqlite", "postgresql"):
-        raise ValueError(f"unsupported database URL scheme {backend!r}; use sqlite, postgresql or memory")
-    return SqlAlchemyProvider()
+    # Settings admit no other URL than memory://, SQLite's and PostgreSQL's (adapters/settings.py).
+    return MemoryProvider() if database_url == MEMORY_URL else SqlAlchemyProvider()
 
 
 def make_container(settings: Settings, *extra_providers: Provider) -> AsyncContainer:

@@ -20,11 +20,19 @@ E = TypeVar("E", bound=StrEnum)
 
 # The database URL that selects the in-memory adapter (data lives as long as the process).
 MEMORY_URL = "memory://"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/taskboard.db"
+# The URL schemes of the drivers the service runs on. Any other would fail only later, with a
+# traceback about a missing driver module (`postgresql://` means psycopg2, `sqlite://` pysqlite).
+DATABASE_URL_FORMS = {
+    "sqlite+aiosqlite": "sqlite+aiosqlite:///PATH",
+    "postgresql+asyncpg": "postgresql+asyncpg://USER:PASSWORD@HOST/DATABASE",
+}
 # Each setting is read from TASKBOARD_<NAME>, but for these.
 _VARIABLES = {"environment": "TASKBOARD_ENV"}
 
 
-def _masked_url(url: str) -> str:
+def masked_url(url: str) -> str:
+    """The URL with its password, if any, replaced by asterisks: fit for a log or a terminal."""
     scheme, separator, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not at or ":" not in credentials:
@@ -52,7 +60,7 @@ class DatabasePooler(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database_url: str = "sqlite+aiosqlite:///./var/taskboard.db"
+    database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
@@ -74,8 +82,12 @@ class Settings:
     # Browser origins allowed to call the API (CORS); none means no CORS headers at all.
     cors_origins: tuple[str, ...] = ()
     database_pooler: DatabasePooler = DatabasePooler.NONE
+    # `taskboard serve` migrates the database to the newest revision before it serves, instead of
+    # refusing to start on an older schema.
+    migrate_on_start: bool = False
 
     def __post_init__(self) -> None:
+        _check_database_url(self.database_url)
         if self.admin_email and not self.admin_password:
             raise SettingsError("TASKBOARD_ADMIN_EMAIL needs TASKBOARD_ADMIN_PASSWORD")
         if self.database_pooler is not DatabasePooler.NONE and not self.database_url.startswith("postgresql"):
@@ -90,7 +102,7 @@ class Settings:
             if not setting.repr:
                 shown = "" if value is None else "********"
             elif setting.name == "database_url":
-                shown = _masked_url(value)
+                shown = masked_url(value)
             elif isinstance(value, tuple):
                 shown = ",".join(value)
             else:
@@ -134,7 +146,28 @@ class Settings:
             database_pooler=_choice(
                 env, "TASKBOARD_DATABASE_POOLER", DatabasePooler, defaults.database_pooler
             ),
+            migrate_on_start=_flag(env, "TASKBOARD_MIGRATE_ON_START", defaults.migrate_on_start),
         )
+
+
+def _check_database_url(url: str) -> None:
+    # Only the scheme is quoted back: the rest of a URL can hold a password.
+    if url == MEMORY_URL:
+        return
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if scheme in DATABASE_URL_FORMS:
+        return
+    backend = scheme.partition("+")[0].lower()
+    backend = "postgresql" if backend == "postgres" else backend
+    for known, form in DATABASE_URL_FORMS.items():
+        if backend == known.partition("+")[0]:
+            raise SettingsError(
+                f"TASKBOARD_DATABASE_URL must name the driver the service uses: {form}, not {scheme}://..."
+            )
+    forms = f"{', '.join(DATABASE_URL_FORMS.values())} or {MEMORY_URL}"
+    if not scheme:
+        raise SettingsError(f"TASKBOARD_DATABASE_URL is not a database URL; use {forms}")
+    raise SettingsError(f"TASKBOARD_DATABASE_URL has an unknown scheme {scheme!r}; use {forms}")
 
 
 def _secret_key(env: Mapping[str, str], environment: Environment) -> str:
@@ -223,6 +256,17 @@ def _origins(env: Mapping[str, str]) -> tuple[str, ...]:
                 f"TASKBOARD_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example.com"
             )
     return origins
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1"):
+        return True
+    if raw in ("false", "0"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {env[name]!r}")
 
 
 def _choice(env: Mapping[str, str], name: str, enum: type[E], default: E) -> E:

@@ -44,6 +44,14 @@ task_tags = Table(
 )
 
 
+task_watchers = Table(
+    "task_watchers",
+    Base.metadata,
+    Column("task_id", ForeignKey("tasks.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+)
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -136,6 +144,7 @@ class TaskOut(BaseModel):
     completed_at: datetime | None
     tags: list[TagOut]
     comment_count: int
+    watching: bool
     is_deleted: bool
     created_at: datetime
     updated_at: datetime
@@ -230,6 +239,7 @@ def create_app() -> FastAPI:
             .all()
         )
         counts: dict[UUID, int] = {}
+        watched: set[UUID] = set()
         if tasks:
             grouped = await db.execute(
                 select(Comment.task_id, func.count())
@@ -237,8 +247,15 @@ def create_app() -> FastAPI:
                 .group_by(Comment.task_id)
             )
             counts = {task_id: count for task_id, count in grouped.tuples()}
+            watched = set(
+                await db.scalars(
+                    select(task_watchers.c.task_id).where(
+                        task_watchers.c.user_id == user.id, task_watchers.c.task_id.in_([t.id for t in tasks])
+                    )
+                )
+            )
         return TaskPageOut(
-            items=[_task_out(task, counts.get(task.id, 0)) for task in tasks],
+            items=[_task_out(task, counts.get(task.id, 0), task.id in watched) for task in tasks],
             total=total or 0,
             offset=offset,
             limit=limit,
@@ -247,7 +264,7 @@ def create_app() -> FastAPI:
     return app
 
 
-def _task_out(task: Task, comment_count: int) -> TaskOut:
+def _task_out(task: Task, comment_count: int, watching: bool) -> TaskOut:
     return TaskOut(
         id=task.id,
         key=f"{task.project.key}-{task.number}",
@@ -267,6 +284,7 @@ def _task_out(task: Task, comment_count: int) -> TaskOut:
             for tag in sorted(task.tags, key=lambda tag: (tag.name, tag.id))
         ],
         comment_count=comment_count,
+        watching=watching,
         is_deleted=task.is_deleted,
         created_at=task.created_at,
         updated_at=task.updated_at,

@@ -52,7 +52,10 @@ def _page_sql(*, admin: bool, project: bool) -> str:
                t.is_deleted, t.created_at, t.updated_at, t.version,
                p.id AS project_id, p.key AS project_key, p.name AS project_name,
                a.id AS assignee_id, a.full_name AS assignee_name,
-               r.id AS reporter_id, r.full_name AS reporter_name
+               r.id AS reporter_id, r.full_name AS reporter_name,
+               EXISTS (
+                   SELECT 1 FROM task_watchers w WHERE w.task_id = t.id AND w.user_id = ${bound + 3}
+               ) AS watching
         FROM tasks t
         JOIN projects p ON p.id = t.project_id
         LEFT JOIN users a ON a.id = t.assignee_id
@@ -155,7 +158,7 @@ def create_app() -> Litestar:
             variant = (admin, project_id is not None)
             parameters = [*([] if admin else [caller_id]), *([] if project_id is None else [project_id])]
             total = await connection.fetchval(COUNT_SQL[variant], *parameters)
-            rows = await connection.fetch(PAGE_SQL[variant], *parameters, offset, limit)
+            rows = await connection.fetch(PAGE_SQL[variant], *parameters, offset, limit, caller_id)
             ids = [row["id"] for row in rows]
             tags: dict[UUID, list[dict[str, Any]]] = {task_id: [] for task_id in ids}
             counts: dict[UUID, int] = {}
@@ -190,6 +193,7 @@ def _task(row: asyncpg.Record, tags: list[dict[str, Any]], comment_count: int) -
         "completed_at": row["completed_at"],
         "tags": tags,
         "comment_count": comment_count,
+        "watching": row["watching"],
         "is_deleted": row["is_deleted"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],

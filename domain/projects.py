@@ -1,7 +1,7 @@
 """Projects, their members and their tags: who may see and change a project's work."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -166,6 +166,12 @@ class ProjectRepository(Protocol):
         """The project and the role the user holds in it (None: not a member), in one read."""
         ...
 
+    async def get_many_with_member_role(
+        self, project_ids: Collection[UUID], user_id: UUID
+    ) -> Mapping[UUID, tuple[Project, MemberRole | None]]:
+        """The live projects among `project_ids`, each with the role the user holds in it, in one read."""
+        ...
+
     async def list_members(self, project_id: UUID) -> Sequence[MemberView]:
         """Every member with their user's name, managers first, then by name."""
         ...
@@ -239,6 +245,10 @@ class TagRepository(Protocol):
 
     async def find_by_names(self, project_id: UUID, names: Sequence[str]) -> Sequence[Tag]:
         """The project's tags whose names match any of `names`, ignoring case."""
+        ...
+
+    async def get_many(self, tag_ids: Collection[UUID]) -> Sequence[Tag]:
+        """The tags among `tag_ids` (of live projects), in one read."""
         ...
 
     async def update(self, tag: Tag) -> None: ...

@@ -1,7 +1,7 @@
 """Tasks: the unit of work a project tracks, with its workflow and priorities."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum, StrEnum
@@ -228,6 +228,8 @@ class TaskSummary:
     reporter: UserRef
     tags: tuple[TagRef, ...]
     comment_count: int
+    # Whether the user the summary was read for watches the task (False when read for nobody).
+    watching: bool = False
 
     @property
     def key(self) -> str:
@@ -246,7 +248,8 @@ class TaskFilters:
 
     `visible_to` limits the list to projects that user is a member of (None: all, for admins).
     `unassigned` asks for tasks without an assignee (and excludes `assignee_id`). Due dates are
-    compared strictly: due_before=D means due on a day before D.
+    compared strictly: due_before=D means due on a day before D. `watched_by`: tasks that user
+    watches.
     """
 
     visible_to: UUID | None = None
@@ -261,6 +264,7 @@ class TaskFilters:
     due_after: date | None = None
     text: str | None = None
     include_deleted: bool = False
+    watched_by: UUID | None = None
 
 
 # What each sort field compares: a key by project key, then number (OPS-2 before OPS-10); statuses
@@ -307,13 +311,27 @@ class TaskRepository(Protocol):
         """The task numbered `number` in the live project keyed `project_key`, deleted or not."""
         ...
 
-    async def get_summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None: ...
+    async def get_many(self, task_ids: Collection[UUID]) -> Sequence[Task]:
+        """The live tasks among `task_ids`, in one read, each kept for a change as `get_by_id` keeps it."""
+        ...
+
+    async def get_summary(
+        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+    ) -> TaskSummary | None:
+        """`watching` says whether `viewer` watches the task."""
+        ...
+
+    async def get_summaries(
+        self, task_ids: Sequence[UUID], *, viewer: UUID | None = None
+    ) -> Sequence[TaskSummary]:
+        """The live tasks among `task_ids`, in that order, as `get_summary` reads one."""
+        ...
 
     async def list(
-        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
+        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest, *, viewer: UUID | None = None
     ) -> Page[TaskSummary]:
         """One page in `sort` order (ties by id; tasks without a due date last either way), with
-        the keysets of `task_keyset`."""
+        the keysets of `task_keyset`; `watching` is said for `viewer`."""
         ...
 
     async def update(self, task: Task) -> None: ...
@@ -321,6 +339,10 @@ class TaskRepository(Protocol):
     async def soft_delete(self, task: Task) -> None: ...
 
     async def restore(self, task: Task) -> None: ...
+
+    async def tag_sets_carrying(self, tag_id: UUID) -> Mapping[UUID, frozenset[UUID]]:
+        """The tag set of every task that carries the tag, deleted or not, by task id."""
+        ...
 
     async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
         """How many live tasks of the project are assigned to the user."""

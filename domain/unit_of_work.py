@@ -5,9 +5,11 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.comments import CommentRepository
+from domain.history import HistoryRepository
 from domain.projects import ProjectRepository, TagRepository
 from domain.tasks import TaskRepository
 from domain.users import UserRepository
+from domain.watching import WatcherRepository
 
 
 class WriteInReadOnlyUnitOfWork(RuntimeError):
@@ -29,7 +31,12 @@ class UnitOfWork(Protocol):
     snapshot of the data (a page and its total agree), takes no write lock, and refuses writes
     (WriteInReadOnlyUnitOfWork).
 
+    `async with uow.savepoint():` inside a writing unit of work: what the block writes (and
+    records in `history`) is undone alone when it raises, and the rest of the unit of work goes on.
+
     Repositories are attributes so that a use case reaches every table through one transaction.
+    `history` is where a use case records what it changed: the unit of work writes those entries
+    with the change, in its own transaction, as it commits.
     Adapters translate their own constraint violations into domain errors on the way out, and any
     other failure of the store into StorageFailure. A unit
     of work opened on behalf of a signed-in caller first confirms, inside the same transaction,
@@ -41,8 +48,12 @@ class UnitOfWork(Protocol):
     tags: TagRepository
     tasks: TaskRepository
     comments: CommentRepository
+    history: HistoryRepository
+    watchers: WatcherRepository
 
     def read_only(self) -> AbstractAsyncContextManager[None]: ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
     async def __aenter__(self) -> Self: ...
 

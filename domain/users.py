@@ -1,7 +1,7 @@
 """Users: who may sign in, and what they may do."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -204,6 +204,10 @@ class UserRepository(Protocol):
 
     async def list(self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest) -> Page[User]:
         """One page in `sort` order (ties broken by id), and the total matching `filters`."""
+        ...
+
+    async def get_refs(self, user_ids: Collection[UUID]) -> Mapping[UUID, UserRef]:
+        """The ids and names of the users among `user_ids`, deleted ones too, in one read."""
         ...
 
     async def update(self, user: User) -> None: ...

@@ -79,6 +79,7 @@ def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]
         _readme_block("## Try it with curl")
         + _readme_block("## Track work with curl")
         + _readme_block("## Every other route, with curl")
+        + _readme_block("## History, bulk changes and watching, with curl")
     )
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")],
@@ -109,6 +110,7 @@ def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]
         bob_refused, unassigned, bob_removed,
         project_deleted, hidden_task, project_restored,
         bob, renamed, bob_deleted, bob_restored, live, ready,
+        history, activity, closed, each_alone, unwatched, rewatched, watched,
     ) = documents[7:]  # fmt: skip
     assert [p["key"] for p in projects["items"]] == ["OPS"]
     assert project["key"] == "OPS"
@@ -127,3 +129,27 @@ def test_readme_curl_sessions_work_as_written(server: tuple[int, dict[str, str]]
     assert (bob["email"], renamed["full_name"]) == ("bob@example.com", "Robert Builder")
     assert (bob_deleted, bob_restored["is_deleted"]) == (204, False)
     assert (live["status"], ready["status"]) == ("ok", "ok")
+
+    # The last change of OPS-1 was unassigning Bob; before it, its delete and restore, and the
+    # tag deleted off it (the project's delete and restore changed no task).
+    assert [entry["action"] for entry in history["items"]] == [
+        "updated",
+        "tags_changed",
+        "restored",
+        "deleted",
+        "comment_deleted",
+    ]
+    assert history["items"][0]["changes"] == [
+        {"field": "assignee", "from": {"id": bob["id"], "full_name": "Bob Builder"}, "to": None}
+    ]
+    assert history["items"][1]["changes"] == [{"field": "tags", "from": ["security"], "to": []}]
+    assert [entry["action"] for entry in activity["items"]] == ["updated", "tags_changed", "updated"]
+    assert {entry["actor"]["full_name"] for entry in activity["items"]} == {"Ada Admin"}
+    assert [(r["status"], r["task"]["status"], r["task"]["priority"]) for r in closed["results"]] == [
+        (200, "done", "high")
+    ] * 3
+    assert [r["status"] for r in each_alone["results"]] == [200, 404]
+    assert each_alone["results"][1]["problem"]["status"] == 404
+    assert (unwatched, rewatched) == (204, 204)
+    assert sorted(task["key"] for task in watched["items"]) == ["OPS-1", "OPS-2", "OPS-3"]
+    assert all(task["watching"] for task in watched["items"])

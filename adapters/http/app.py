@@ -10,7 +10,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import CacheControlHeader, MutableScopeHeaders
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import Message, Scope
 
 from adapters.admin_accounts import ensure_startup_admin
@@ -18,10 +17,12 @@ from adapters.http.auth import jwt_auth
 from adapters.http.controllers.auth import AuthController
 from adapters.http.controllers.comments import CommentController
 from adapters.http.controllers.health import HealthController
+from adapters.http.controllers.history import HistoryController
 from adapters.http.controllers.projects import ProjectController
 from adapters.http.controllers.tasks import TaskController
 from adapters.http.controllers.users import UserController
-from adapters.http.openapi import answer_options_with_every_method, operation_id
+from adapters.http.docs import CONTENT_SECURITY_POLICY, DOCS_PATH, OfflineSwaggerUI
+from adapters.http.openapi import ClosedStructSchemas, answer_options_with_every_method, operation_id
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.rate_limits import limit_writes
 from adapters.http.reading import TaskboardRequest, refuse_unreadable_query
@@ -39,12 +40,14 @@ YOUNG_GENERATION_THRESHOLD = 10_000
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-async def add_security_headers(message: Message, _scope: Scope) -> None:
-    # A hook on the way out, not route headers: error responses skip those.
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    # A hook on the way out, not route headers: error responses skip those, and so do static files.
     if message["type"] == "http.response.start":
         headers = MutableScopeHeaders.from_message(message)
         for name, value in SECURITY_HEADERS.items():
             headers[name] = value
+        if scope["path"].startswith(DOCS_PATH):
+            headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
 
 
 # What a browser front end may send and read across origins.
@@ -100,12 +103,14 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
                     ProjectController,
                     TaskController,
                     CommentController,
+                    HistoryController,
                     HealthController,
                 ],
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_class=TaskboardRequest,
+        plugins=[ClosedStructSchemas()],
         before_request=read_then_limit,
         on_app_init=[jwt_auth(settings).on_app_init],
         # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
@@ -120,8 +125,8 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
             title="taskboard",
             version="1.0.0",
             description="Task tracking over HTTP. Errors are RFC 9457 problem details.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            path=DOCS_PATH,
+            render_plugins=[OfflineSwaggerUI()],
             operation_id_creator=operation_id,
         ),
         debug=False,

@@ -1,8 +1,8 @@
 """Every invalid field of a request body at once, for the 422 of a body that failed to decode.
 
 msgspec stops at the first field it cannot decode. Only once it has (the error path: nothing here
-runs for a body that decodes), the body is decoded again without each field found at fault, until
-the rest decodes, so one answer names every field that is wrong, unknown or missing.
+runs for a body that decodes), the body is decoded again without each top-level field found at
+fault, until the rest decodes, so one answer names every field that is wrong, unknown or missing.
 """
 
 import re
@@ -10,22 +10,25 @@ from typing import Any
 
 import msgspec
 
-# msgspec names the field at fault as "... - at `$.title`" (or `$.tag_ids[3]` inside it), and an
-# unknown or missing field as "Object contains unknown field `role`".
-_AT_PATH = re.compile(r" - at `\$\.([^.\[`]+)[^`]*`$")
+# msgspec says where the fault is as " - at `$.changes.title`" (`$.tag_ids[3]`), and names an
+# unknown or missing field as "Object contains unknown field `role`"; at the top level, no path.
+_AT_PATH = re.compile(r" - at `\$\.([^`]*)`$")
 _NAMED = re.compile(r"field `([^`]+)`")
+_TOP_LEVEL = re.compile(r"[^.\[]+")
 _MISSING = "Object missing required field"
 
 
 def body_errors(shape: type[msgspec.Struct], body: object) -> list[tuple[str, str]]:
     """(field, message) for each field of `body` that does not decode as `shape` (as Litestar
-    decodes it: not strictly); ("body", message) when it is no JSON object at all."""
+    decodes it: not strictly), a field inside another named by its path (`changes.title`);
+    ("body", message) when it is no JSON object at all."""
     if not isinstance(body, dict):
         return [("body", _decode_error(shape, body) or "is not a JSON object")]
     errors: list[tuple[str, str]] = []
     remaining = dict(body)
     while (message := _decode_error(shape, remaining)) is not None:
-        if message.startswith(_MISSING):
+        path = _AT_PATH.search(message)
+        if message.startswith(_MISSING) and path is None:
             # Reported once every field present decodes: each required one the client left out.
             errors.extend(
                 (field.encode_name, f"{_MISSING} `{field.encode_name}`")
@@ -33,11 +36,16 @@ def body_errors(shape: type[msgspec.Struct], body: object) -> list[tuple[str, st
                 if field.required and field.encode_name not in body
             )
             break
-        field = _field_of(message)
-        errors.append((field or "body", _AT_PATH.sub("", message)))
-        if field not in remaining:
+        named = _NAMED.search(message)
+        if path is None:
+            field = named.group(1) if named else "body"
+        else:
+            field = f"{path.group(1)}.{named.group(1)}" if named else path.group(1)
+        errors.append((field, _AT_PATH.sub("", message)))
+        top = _TOP_LEVEL.match(field)
+        if top is None or top.group(0) not in remaining:
             break
-        del remaining[field]
+        del remaining[top.group(0)]
     return errors
 
 
@@ -47,8 +55,3 @@ def _decode_error(shape: type[msgspec.Struct], body: Any) -> str | None:
     except msgspec.ValidationError as error:
         return str(error)
     return None
-
-
-def _field_of(message: str) -> str | None:
-    match = _AT_PATH.search(message) or _NAMED.search(message)
-    return match.group(1) if match else None

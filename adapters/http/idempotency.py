@@ -25,6 +25,7 @@ from adapters.persistence.idempotency import (
     IDEMPOTENCY_KEY_HEADER,
     MAX_IDEMPOTENCY_KEY_LENGTH,
     IdempotentRequest,
+    KeysInFlight,
     Replay,
     StoredResponse,
     fingerprint,
@@ -67,15 +68,18 @@ def idempotent(handler: Callable[P, Awaitable[Response[Any]]]) -> Callable[P, Aw
         assert isinstance(request, Request)
         assert isinstance(key, str)
         once = await _keyed(request, key)
-        try:
-            response = await handler(*args, **kwargs)
-            stored = _stored(response)
-        except Replay as replay:
-            return _replayed(replay.response)
-        except BaseException:
-            await once.settle(None)
-            raise
-        await once.settle(stored)
+        in_flight: KeysInFlight = await request.state.dishka_container.get(KeysInFlight)
+        # Held until the transaction has ended: a repeat meanwhile is refused, not queued.
+        with in_flight.hold(*once.identity()):
+            try:
+                response = await handler(*args, **kwargs)
+                stored = _stored(response)
+            except Replay as replay:
+                return _replayed(replay.response)
+            except BaseException:
+                await once.settle(None)
+                raise
+            await once.settle(stored)
         return _sent(stored)
 
     return run_once

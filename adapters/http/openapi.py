@@ -1,14 +1,19 @@
-"""What a client learns about the routes: the names of the document's operations, and OPTIONS
-answers that list the same methods as the document."""
+"""What a client learns about the routes: the names of the document's operations, closed objects,
+and OPTIONS answers that list the same methods as the document."""
 
 from collections import defaultdict
 from typing import Any
 
+import msgspec
 from litestar import Litestar, Response
+from litestar._openapi.schema_generation import SchemaCreator
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import Schema
 from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from litestar.types import Method, Scope
+from litestar.typing import FieldDefinition
 
 
 def answer_options_with_every_method(app: Litestar) -> None:
@@ -43,3 +48,16 @@ def operation_id(handler: HTTPRouteHandler, _method: Any, _path: Any) -> str:
     """Each operation is called by its handler's name (`list_tasks`, `update_task`), so a client
     generated from the document has methods named as the API reference names them."""
     return handler.handler_name
+
+
+class ClosedStructSchemas(StructSchemaPlugin):
+    """msgspec Structs documented as Litestar does, and as closed objects when they refuse unknown
+    fields: a nested body object (a bulk change's `changes`) is refused with an unknown field as
+    the top-level body is, and the document says so of each."""
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        info = msgspec.inspect.type_info(field_definition.type_)
+        if isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields:
+            schema.additional_properties = False
+        return schema

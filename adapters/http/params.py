@@ -6,17 +6,20 @@ gets one 422 naming each of them.
 """
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import ResponseHeader
-from litestar.openapi.spec import OpenAPIType
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import HeaderParameter, QueryParameter
 from litestar.security.jwt import Token
 from msgspec import UnsetType
 
 from adapters.http.etags import IF_MATCH_PATTERN, etag
 from adapters.http.schemas.text import WITHOUT_NUL
+from domain.errors import ValidationFailed
 from domain.paging import MAX_LIMIT, MAX_OFFSET
 from domain.users import Actor
 
@@ -63,6 +66,45 @@ def text_or_absent(description: str, max_length: int) -> Any:
         max_length=max_length,
         pattern=WITHOUT_NUL,
         schema_extra={"oneOf": None, "type": OpenAPIType.STRING},
+    )
+
+
+def instant_or_absent(description: str) -> Any:
+    """An optional query parameter that gives an instant as RFC 3339 text; `read_instant` reads it.
+
+    Text, not a `datetime` parameter: Litestar reads those leniently, `?since=0.5` as half a second
+    past 1970, which the document (and a client) would not expect.
+    """
+    return QueryParameter(
+        description=description,
+        schema_extra={"oneOf": None, "type": OpenAPIType.STRING, "format": OpenAPIFormat.DATE_TIME},
+    )
+
+
+def read_instant(text: str | None, field: str) -> datetime | None:
+    """The instant an `instant_or_absent` parameter gives (None when absent); a 422 naming `field`
+    unless it is ISO 8601 date-time text."""
+    if text is None:
+        return None
+    try:
+        return msgspec.convert(text, datetime)
+    except msgspec.ValidationError:
+        raise ValidationFailed("must be an instant like 2026-12-01T09:00:00Z", field=field) from None
+
+
+def one_word_or_absent(description: str, word: str) -> Any:
+    """An optional query parameter that takes one word (`assignee=none`), None when absent.
+
+    Documented as that word or null, not as Litestar's `type: [null, string]` with both in one
+    enum, which client generators read as three enumerations.
+    """
+    return QueryParameter(
+        description=description,
+        schema_extra={
+            "type": None,
+            "enum": None,
+            "oneOf": [Schema(type=OpenAPIType.STRING, enum=[word]), Schema(type=OpenAPIType.NULL)],
+        },
     )
 
 

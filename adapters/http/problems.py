@@ -145,15 +145,33 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def domain_error_to_problem(request: Request[Any, Any, Any], error: DomainError) -> Response[Problem]:
+def status_of(error: DomainError, *, if_match: bool) -> HTTPStatus:
+    """The HTTP status of a domain error."""
     if isinstance(error, StaleVersion):
         # With If-Match the caller asked for a precondition; without it, it is a plain conflict.
-        status = HTTPStatus.PRECONDITION_FAILED if "if-match" in request.headers else HTTPStatus.CONFLICT
-    else:
-        status = next(
-            (code for kind, code in _DOMAIN_STATUS.items() if isinstance(error, kind)),
-            HTTPStatus.BAD_REQUEST,
-        )
+        return HTTPStatus.PRECONDITION_FAILED if if_match else HTTPStatus.CONFLICT
+    return next(
+        (code for kind, code in _DOMAIN_STATUS.items() if isinstance(error, kind)),
+        HTTPStatus.BAD_REQUEST,
+    )
+
+
+def problem_of(error: DomainError, status: int, instance: str) -> Problem:
+    """The problem body of a domain error (the body alone: one item of a bulk answer is one, whose
+    fields at fault are the bulk body's)."""
+    errors = [FieldError(field=error.field, message=error.message, source=Source.BODY)] if error.field else []
+    return Problem(
+        type=problem_type(status),
+        status=status,
+        title=HTTPStatus(status).phrase,
+        detail=error.message,
+        instance=instance,
+        errors=errors,
+    )
+
+
+def domain_error_to_problem(request: Request[Any, Any, Any], error: DomainError) -> Response[Problem]:
+    status = status_of(error, if_match="if-match" in request.headers)
     errors = (
         [FieldError(field=error.field, message=error.message, source=_source_of(request, error.field))]
         if error.field

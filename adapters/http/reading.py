@@ -70,7 +70,7 @@ async def refuse_unreadable_query(request: Request[Any, Any, Any]) -> None:
         name = _decoded(raw_name, "query")
         _decoded(raw_value, name)
         names.append(name)
-    if not names:
+    if len(set(names)) == len(names):
         return
     scalars = _scalar_parameters(request)
     repeated = sorted(name for name, count in Counter(names).items() if count > 1 and name in scalars)

@@ -8,14 +8,20 @@ transaction to `settle`, which the HTTP adapter calls with the response it rende
 the key and the response commit together, or none of them does. A crash can never leave a key
 without its change, or a change whose key a retry would not find.
 
-While the first request with a key runs, a repeat cannot slip past its claim: on SQLite and in
-memory writers queue, so the repeat begins after the first has committed, and replays it; on
-PostgreSQL, whose writers overlap, the claim holds an advisory lock on the key for its transaction
-and a repeat that finds it held is refused at once with a conflict.
+While the first request with a key runs, a repeat is refused at once with a conflict (409), on
+every adapter alike: the key is held from before the request's first unit of work begins until its
+transaction has ended (KeysInFlight), so the repeat neither queues behind the first (SQLite's and
+memory's writers wait their turn) nor holds a connection while it waits. Across processes, the
+PostgreSQL claim also takes an advisory lock on the key for its transaction, and SQLite a lock on a
+byte of a file beside the database.
 """
 
+import errno
+import fcntl
 import hashlib
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -117,6 +123,63 @@ def check_earlier_use(earlier: IdempotencyRecord | None, request: IdempotentRequ
             field=IDEMPOTENCY_KEY_HEADER,
         )
     raise Replay(earlier.response)
+
+
+class KeysInFlight:
+    """The Idempotency-Keys whose request is running in this process, and, given `lock_path`, in
+    every process that shares that file (the workers serving one SQLite database).
+
+    Across processes each key is a POSIX record lock on one byte of the file, at an offset hashed
+    from the key: never waited for, and dropped by the system if the process dies. Two keys of one
+    process that hash to the same byte (once in 2^48) would share it; nothing worse than a repeat
+    of one of them queueing instead of a 409 can come of it.
+    """
+
+    def __init__(self, lock_path: str | None = None) -> None:
+        self._lock_path = lock_path
+        self._lock_file: int | None = None
+        self._running: set[tuple[UUID, str]] = set()
+
+    @contextmanager
+    def hold(self, caller_id: UUID, key: str) -> Iterator[None]:
+        """Hold the caller's key while the block runs; a conflict if a request holds it already."""
+        identity = (caller_id, key)
+        if identity in self._running:
+            raise key_in_use()
+        self._running.add(identity)
+        try:
+            with self._hold_across_processes(identity):
+                yield
+        finally:
+            self._running.discard(identity)
+
+    @contextmanager
+    def _hold_across_processes(self, identity: tuple[UUID, str]) -> Iterator[None]:
+        if self._lock_path is None:
+            yield
+            return
+        if self._lock_file is None:
+            # Kept open for the life of the process: closing any descriptor of the file would drop
+            # every lock the process holds on it.
+            self._lock_file = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        byte = lock_number(*identity) & (2**48 - 1)
+        try:
+            fcntl.lockf(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, byte)
+        except OSError as error:
+            if error.errno in (errno.EACCES, errno.EAGAIN):
+                raise key_in_use() from error
+            raise
+        try:
+            yield
+        finally:
+            fcntl.lockf(self._lock_file, fcntl.LOCK_UN, 1, byte)
+
+
+def lock_number(caller_id: UUID, key: str) -> int:
+    """A signed 64-bit number for the caller's key, the same in every process (two keys share one
+    once in 2^64: a repeat of one then waits its turn with a 409)."""
+    digest = hashlib.sha256(f"idempotency-key:{caller_id.hex}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def key_in_use() -> Conflict:

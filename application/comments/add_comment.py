@@ -3,8 +3,10 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.tasks.access import load_visible_task
+from application.tasks.history import record_comment
 from application.use_case import UseCase
 from domain.comments import Comment, CommentView
+from domain.history import HistoryAction
 from domain.ids import new_id
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -40,6 +42,15 @@ class AddComment(UseCase):
                 now=self._clock.now(),
             )
             await self._uow.comments.create(comment)
+            record_comment(
+                self._uow.history,
+                command.actor,
+                task,
+                HistoryAction.COMMENT_ADDED,
+                comment.created_at,
+                None,
+                comment.body,
+            )
             view = await self._uow.comments.get_view(comment.id)
         assert view is not None, "a comment created in this unit of work is visible in it"
         return view

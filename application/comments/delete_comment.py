@@ -3,8 +3,10 @@ from uuid import UUID
 
 from application.comments.access import load_visible_comment
 from application.ports import Clock
+from application.tasks.history import record_comment
 from application.use_case import UseCase
 from domain.errors import ensure_version
+from domain.history import HistoryAction
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -29,8 +31,17 @@ class DeleteComment(UseCase):
 
     async def execute(self, command: DeleteCommentCommand) -> None:
         async with self._uow:
-            comment, access = await load_visible_comment(self._uow, command.actor, command.comment_id)
+            comment, task, access = await load_visible_comment(self._uow, command.actor, command.comment_id)
             access.ensure_can_change_comment(comment)
             ensure_version(comment.version, command.expected_version)
             comment.delete(self._clock.now())
             await self._uow.comments.soft_delete(comment)
+            record_comment(
+                self._uow.history,
+                command.actor,
+                task,
+                HistoryAction.COMMENT_DELETED,
+                comment.updated_at,
+                comment.body,
+                None,
+            )

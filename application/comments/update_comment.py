@@ -3,9 +3,11 @@ from uuid import UUID
 
 from application.comments.access import load_visible_comment
 from application.ports import Clock
+from application.tasks.history import record_comment
 from application.use_case import UseCase
 from domain.comments import CommentView
 from domain.errors import NotFound, ensure_version
+from domain.history import HistoryAction
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -32,11 +34,21 @@ class UpdateComment(UseCase):
 
     async def execute(self, command: UpdateCommentCommand) -> CommentView:
         async with self._uow:
-            comment, access = await load_visible_comment(self._uow, command.actor, command.comment_id)
+            comment, task, access = await load_visible_comment(self._uow, command.actor, command.comment_id)
             access.ensure_can_change_comment(comment)
             ensure_version(comment.version, command.expected_version)
+            before = comment.body
             if comment.edit(command.body, self._clock.now()):
                 await self._uow.comments.update(comment)
+                record_comment(
+                    self._uow.history,
+                    command.actor,
+                    task,
+                    HistoryAction.COMMENT_EDITED,
+                    comment.updated_at,
+                    before,
+                    comment.body,
+                )
             view = await self._uow.comments.get_view(comment.id)
         if view is None:
             raise NotFound("comment not found")

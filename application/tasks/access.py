@@ -3,11 +3,27 @@
 from uuid import UUID
 
 from application.permissions import ProjectAccess
-from application.projects.access import load_project_access
 from domain.errors import NotFound
-from domain.tasks import Task
+from domain.projects import MemberRole, Project
+from domain.tasks import Task, parse_task_key
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
+
+
+async def find_task_id(uow: UnitOfWork, id_or_key: UUID | str) -> UUID:
+    """The id a task is asked for by: its id, or its key such as `OPS-42` (the project key in any
+    case); NotFound when it is neither, or names no task."""
+    if isinstance(id_or_key, UUID):
+        return id_or_key
+    try:
+        return UUID(id_or_key)
+    except ValueError:
+        pass
+    parsed = parse_task_key(id_or_key)
+    task_id = None if parsed is None else await uow.tasks.find_id_by_key(*parsed)
+    if task_id is None:
+        raise NotFound("task not found")
+    return task_id
 
 
 async def load_visible_task(
@@ -21,15 +37,24 @@ async def load_visible_task(
 
 
 async def load_task_access(uow: UnitOfWork, actor: Actor, task: Task) -> ProjectAccess:
-    """The actor's rights on the task's project, or NotFound when they may not see the task.
+    """The actor's rights on the task's project, or NotFound when they may not see the task."""
+    found = await uow.projects.get_with_member_role(task.project_id, actor.id)
+    return task_access(actor, task, found)
+
+
+def task_access(
+    actor: Actor, task: Task | None, project_with_role: tuple[Project, MemberRole | None] | None
+) -> ProjectAccess:
+    """The actor's rights on the task's project (as read with the actor's role in it), or NotFound
+    when they may not see the task.
 
     Someone outside the project gets the same 'task not found' as for an unknown id, never a hint
-    that the task exists.
+    that the task exists. The one rule for a single task and for each task of a bulk change.
     """
-    try:
-        access = await load_project_access(uow, actor, task.project_id)
-    except NotFound:
-        raise NotFound("task not found") from None
+    if task is None or project_with_role is None:
+        raise NotFound("task not found")
+    project, role = project_with_role
+    access = ProjectAccess(actor=actor, project=project, role=role)
     if not access.can_view_task(task):
         raise NotFound("task not found")
     return access

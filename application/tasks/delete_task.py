@@ -3,8 +3,10 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.tasks.access import load_visible_task
+from application.tasks.history import record
 from application.use_case import UseCase
 from domain.errors import ensure_version
+from domain.history import HistoryAction
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -34,3 +36,4 @@ class DeleteTask(UseCase):
             ensure_version(task.version, command.expected_version)
             task.delete(self._clock.now())
             await self._uow.tasks.soft_delete(task)
+            record(self._uow.history, command.actor, task, HistoryAction.DELETED, task.updated_at)

@@ -1,10 +1,10 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.tasks.access import load_task_access
+from application.tasks.access import find_task_id, load_task_access
 from application.use_case import UseCase
 from domain.errors import NotFound
-from domain.tasks import TaskDetail, parse_task_key
+from domain.tasks import TaskDetail
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -33,24 +33,13 @@ class GetTask(UseCase):
 
     async def execute(self, query: GetTaskQuery) -> TaskDetail:
         async with self._uow.read_only():
-            task_id = await self._resolve(query.id_or_key)
-            summary = await self._uow.tasks.get_summary(task_id, include_deleted=query.include_deleted)
+            task_id = await find_task_id(self._uow, query.id_or_key)
+            summary = await self._uow.tasks.get_summary(
+                task_id, include_deleted=query.include_deleted, viewer=query.actor.id
+            )
             if summary is None:
                 raise NotFound("task not found")
             # The summary holds the task: who may see it is decided from it, with no second read.
             await load_task_access(self._uow, query.actor, summary.task)
             comments = await self._uow.comments.latest_for_task(task_id, LATEST_COMMENTS)
         return TaskDetail(summary=summary, latest_comments=tuple(comments))
-
-    async def _resolve(self, id_or_key: UUID | str) -> UUID:
-        if isinstance(id_or_key, UUID):
-            return id_or_key
-        try:
-            return UUID(id_or_key)
-        except ValueError:
-            pass
-        parsed = parse_task_key(id_or_key)
-        task_id = None if parsed is None else await self._uow.tasks.find_id_by_key(*parsed)
-        if task_id is None:
-            raise NotFound("task not found")
-        return task_id

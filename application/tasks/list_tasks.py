@@ -41,7 +41,7 @@ class ListTasks(UseCase):
         async with self._uow.read_only():
             if filters.include_deleted and not sees_everything:
                 await self._ensure_manages_filtered_project(actor, filters)
-            return await self._uow.tasks.list(filters, query.sort, query.page)
+            return await self._uow.tasks.list(filters, query.sort, query.page, viewer=actor.id)
 
     async def _ensure_manages_filtered_project(self, actor: Actor, filters: TaskFilters) -> None:
         refusal = PermissionDenied("only a project's managers may list its deleted tasks; filter on it")

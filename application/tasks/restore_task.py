@@ -3,8 +3,10 @@ from uuid import UUID
 
 from application.ports import Clock
 from application.tasks.access import load_visible_task
+from application.tasks.history import record
 from application.use_case import UseCase
 from domain.errors import NotFound
+from domain.history import HistoryAction
 from domain.tasks import TaskSummary
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
@@ -36,7 +38,8 @@ class RestoreTask(UseCase):
             if task.is_deleted:
                 task.restore(self._clock.now())
                 await self._uow.tasks.restore(task)
-            summary = await self._uow.tasks.get_summary(task.id)
+                record(self._uow.history, command.actor, task, HistoryAction.RESTORED, task.updated_at)
+            summary = await self._uow.tasks.get_summary(task.id, viewer=command.actor.id)
         if summary is None:
             raise NotFound("task not found")
         return summary

@@ -1,14 +1,19 @@
 """The `taskboard` command, run in process against a SQLite file of the test's own."""
 
+import argparse
+import asyncio
 import io
 import json
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,7 +21,7 @@ from uuid import UUID
 
 import pytest
 
-from adapters.cli import main
+from adapters.cli import _parser, main
 from adapters.composition import make_container
 from adapters.persistence.sqlalchemy import migrations
 from adapters.settings import Settings, SettingsError
@@ -49,6 +54,12 @@ def run_cli(*args: str) -> int:
     # main() runs its own event loop with asyncio.run, so it gets a thread away from the tests' loop.
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(main, list(args)).result()
+
+
+def database_revision() -> str | None:
+    url = os.environ["TASKBOARD_DATABASE_URL"]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, migrations.current_revision(url)).result()
 
 
 def test_db_current_reports_an_unmigrated_database_as_behind(capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,6 +163,22 @@ def test_create_admin_without_a_password_or_a_terminal_exits_with_advice(
     assert "TASKBOARD_ADMIN_PASSWORD" in str(exit_info.value.code)
 
 
+def test_create_admin_refuses_the_memory_database_where_the_account_would_vanish(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_DATABASE_URL", "memory://")
+    monkeypatch.setenv("TASKBOARD_ADMIN_PASSWORD", PASSWORD)
+
+    assert run_cli("users", "create-admin", "--email", unique_email()) == 1
+
+    refusal = capsys.readouterr().err.strip()
+    assert refusal.startswith(
+        "taskboard: users create-admin needs a SQLite or PostgreSQL database; an account"
+    )
+    assert "would vanish" in refusal
+    assert "TASKBOARD_ADMIN_EMAIL" in refusal  # how to get an administrator into a memory:// server
+
+
 def test_create_admin_on_an_unmigrated_database_says_to_upgrade_first(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -172,6 +199,13 @@ def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return runs
 
 
+@pytest.fixture
+def migrated() -> None:
+    """The test's database at the newest revision, as `taskboard serve` requires."""
+    assert run_cli("db", "upgrade") == 0
+
+
+@pytest.mark.usefixtures("migrated")
 def test_serve_runs_the_app_factory_with_uvloop_httptools_and_the_workers_asked_for(
     uvicorn_runs: list[dict[str, Any]],
 ) -> None:
@@ -189,6 +223,7 @@ def test_serve_runs_the_app_factory_with_uvloop_httptools_and_the_workers_asked_
     assert {stop: signal.getsignal(stop) for stop in handlers} == handlers  # put back as found
 
 
+@pytest.mark.usefixtures("migrated")
 def test_serve_warns_that_workers_count_rate_limits_apart_without_redis(
     monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -205,6 +240,7 @@ def test_serve_warns_that_workers_count_rate_limits_apart_without_redis(
     assert "TASKBOARD_REDIS_URL" not in caplog.text
 
 
+@pytest.mark.usefixtures("migrated")
 def test_serve_takes_the_workers_from_the_environment_and_defaults_to_one(
     monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
 ) -> None:
@@ -214,6 +250,116 @@ def test_serve_takes_the_workers_from_the_environment_and_defaults_to_one(
     assert main(["serve", "--workers", "4"]) == 0  # the flag wins
 
     assert [run["workers"] for run in uvicorn_runs] == [1, 2, 4]
+
+
+@pytest.mark.usefixtures("migrated")
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [("127.0.0.1", "127.0.0.1"), ("0.0.0.0", "127.0.0.1"), ("::", "[::1]"), ("localhost", "localhost")],  # noqa: S104
+    ids=["loopback", "every-ipv4-address", "every-ipv6-address", "a-name"],
+)
+def test_serve_logs_where_the_api_and_its_reference_are(
+    host: str, shown: str, uvicorn_runs: list[dict[str, Any]], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="taskboard")
+
+    assert main(["serve", "--host", host, "--port", "8123"]) == 0
+
+    assert (
+        f"the API at http://{shown}:8123/api/v1, its reference at http://{shown}:8123/schema" in caplog.text
+    )
+
+
+def serve_refusal(capsys: pytest.CaptureFixture[str]) -> str:
+    """What `taskboard serve` said on its way out: one line, no traceback."""
+    printed = capsys.readouterr().err
+    [line] = [line for line in printed.splitlines() if line.startswith("taskboard: ")]
+    assert "Traceback" not in printed
+    return line
+
+
+@pytest.mark.parametrize("behind", ["base", "-1"], ids=["never-migrated", "one-revision-behind"])
+def test_serve_refuses_a_schema_that_is_not_the_newest_and_says_what_to_run(
+    behind: str, capsys: pytest.CaptureFixture[str], uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    assert run_cli("db", "upgrade") == 0
+    assert run_cli("db", "downgrade", behind) == 0
+    current = database_revision()
+    capsys.readouterr()
+
+    assert main(["serve"]) == 2
+
+    assert uvicorn_runs == []
+    assert serve_refusal(capsys) == (
+        f"taskboard: the database schema is at revision {current or 'none'}, not the newest "
+        f"({migrations.head_revision()}); run `taskboard db upgrade` first, "
+        "or set TASKBOARD_MIGRATE_ON_START=true"
+    )
+
+
+def test_serve_with_migrate_on_start_migrates_the_database_first_then_serves(
+    monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_MIGRATE_ON_START", "true")
+
+    assert main(["serve"]) == 0
+
+    assert len(uvicorn_runs) == 1
+    assert database_revision() == migrations.head_revision()
+
+
+@pytest.mark.parametrize("migrate_on_start", ["false", "true"])
+def test_serve_refuses_a_schema_newer_than_its_own_even_when_told_to_migrate(
+    migrate_on_start: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    uvicorn_runs: list[dict[str, Any]],
+    tmp_path: Path,
+) -> None:
+    assert run_cli("db", "upgrade") == 0
+    with sqlite3.connect(tmp_path / "var" / "taskboard.db") as database:
+        database.execute("UPDATE alembic_version SET version_num = '999'")  # a later release's
+    monkeypatch.setenv("TASKBOARD_MIGRATE_ON_START", migrate_on_start)
+    capsys.readouterr()
+
+    assert main(["serve"]) == 2
+
+    assert uvicorn_runs == []
+    refusal = serve_refusal(capsys)
+    assert "at revision 999, which this version of taskboard does not know" in refusal
+    assert f"`taskboard db downgrade {migrations.head_revision()}`" in refusal
+
+
+def test_serve_refuses_a_database_it_cannot_reach_without_showing_its_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    nobody_listens = free_port()
+    monkeypatch.setenv(
+        "TASKBOARD_DATABASE_URL", f"postgresql+asyncpg://app:s3cret-pw@127.0.0.1:{nobody_listens}/x"
+    )
+
+    assert main(["serve"]) == 2
+
+    assert uvicorn_runs == []
+    refusal = serve_refusal(capsys)
+    masked = f"postgresql+asyncpg://app:********@127.0.0.1:{nobody_listens}/x"
+    assert refusal.startswith(f"taskboard: cannot connect to the database at {masked} (")
+    assert refusal.endswith("); start it, or correct TASKBOARD_DATABASE_URL")
+    assert "s3cret-pw" not in refusal
+
+
+def test_serve_refuses_a_database_url_without_the_driver_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], uvicorn_runs: list[dict[str, Any]]
+) -> None:
+    monkeypatch.setenv("TASKBOARD_DATABASE_URL", "postgresql://app:s3cret-pw@db.internal/taskboard")
+
+    assert main(["serve"]) == 2
+
+    assert uvicorn_runs == []
+    assert serve_refusal(capsys) == (
+        "taskboard: TASKBOARD_DATABASE_URL must name the driver the service uses: "
+        "postgresql+asyncpg://USER:PASSWORD@HOST/DATABASE, not postgresql://..."
+    )
 
 
 @pytest.mark.parametrize("raw", ["0", "-1", "two", "1.5", ""])
@@ -296,6 +442,36 @@ def test_a_served_api_finishes_a_request_in_flight_on_sigterm_then_exits_0_havin
     printed = log.read_text()
     assert printed.count("Application shutdown complete") == workers, printed
     assert not (tmp_path / "var" / "taskboard.db-wal").exists()
+
+
+def test_version_prints_the_project_s_version(capsys: pytest.CaptureFixture[str]) -> None:
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"taskboard {project['version']}"
+
+
+def every_command(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The words of each command and group the parser knows, the program itself first."""
+    yield path
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, subparser in action.choices.items():
+                yield from every_command(subparser, (*path, name))
+
+
+def test_every_command_s_help_names_the_database_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = list(every_command(_parser()))
+    assert ("db", "upgrade") in commands  # the walk reaches the nested ones
+
+    for command in commands:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*command, "--help"])
+        assert exit_info.value.code == 0
+        assert "TASKBOARD_DATABASE_URL" in capsys.readouterr().out, command
 
 
 def test_config_prints_every_setting_with_its_secrets_masked(

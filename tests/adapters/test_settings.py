@@ -237,3 +237,60 @@ def test_a_pooler_in_front_of_a_database_that_is_not_postgresql_is_refused(url: 
                 "TASKBOARD_DATABASE_POOLER": "pgbouncer",
             }
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://app:pw@db/taskboard", "must name the driver the service uses: postgresql+asyncpg://"),
+        ("postgres://app:pw@db/taskboard", "must name the driver the service uses: postgresql+asyncpg://"),
+        (
+            "postgresql+psycopg://app:pw@db/taskboard",
+            "must name the driver the service uses: postgresql+asyncpg",
+        ),
+        ("sqlite:///./var/taskboard.db", "must name the driver the service uses: sqlite+aiosqlite:///"),
+        (
+            "mysql+aiomysql://app:pw@db/taskboard",
+            "has an unknown scheme 'mysql+aiomysql'; use sqlite+aiosqlite",
+        ),
+        ("memory:///", "has an unknown scheme 'memory'"),
+        ("app:pw@db/taskboard", "is not a database URL; use sqlite+aiosqlite"),
+    ],
+    ids=["postgresql", "postgres", "psycopg", "sqlite", "mysql", "memory-with-a-path", "no-scheme"],
+)
+def test_a_database_url_without_the_service_s_driver_is_refused_naming_the_right_form(
+    url: str, expected: str
+) -> None:
+    with pytest.raises(SettingsError) as refusal:
+        Settings.from_environment({"TASKBOARD_SECRET_KEY": STRONG_KEY, "TASKBOARD_DATABASE_URL": url})
+
+    message = str(refusal.value)
+    assert message.startswith("TASKBOARD_DATABASE_URL ")
+    assert expected in message
+    assert "pw" not in message  # only the scheme is quoted back: the rest may hold a password
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite+aiosqlite:///./var/taskboard.db", "postgresql+asyncpg://app:pw@db/taskboard", "memory://"],
+    ids=["sqlite", "postgresql", "memory"],
+)
+def test_the_service_s_database_urls_are_accepted(url: str) -> None:
+    settings = Settings.from_environment({"TASKBOARD_SECRET_KEY": STRONG_KEY, "TASKBOARD_DATABASE_URL": url})
+
+    assert settings.database_url == url
+
+
+def test_migrate_on_start_is_off_unless_set_true() -> None:
+    def read(value: str | None) -> bool:
+        env = {"TASKBOARD_SECRET_KEY": STRONG_KEY}
+        if value is not None:
+            env["TASKBOARD_MIGRATE_ON_START"] = value
+        return Settings.from_environment(env).migrate_on_start
+
+    assert [read(v) for v in (None, "", "false", "0", "true", "TRUE", "1")] == [
+        False, False, False, False, True, True, True,
+    ]  # fmt: skip
+    with pytest.raises(SettingsError, match="TASKBOARD_MIGRATE_ON_START must be true or false, not 'yes'"):
+        read("yes")

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.comments import Comment
+from domain.history import ActivityFilters, HistoryView
 from domain.ids import new_id
 from domain.paging import MAX_LIMIT, PageRequest, SortKey
 from domain.projects import MemberRole, Project, ProjectMember, Tag
@@ -27,6 +28,7 @@ from tests.factories_work import unique_project_key
 T0 = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 NO_FILTERS = TaskFilters()
 WHOLE_PAGE = PageRequest(limit=MAX_LIMIT)
+EVERY_ENTRY = ActivityFilters()
 
 
 _names = count(1)
@@ -185,9 +187,11 @@ class World:
         async with self._uow_factory() as uow:
             return await uow.tasks.get_by_id(task_id, include_deleted=True)
 
-    async def summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None:
+    async def summary(
+        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+    ) -> TaskSummary | None:
         async with self._uow_factory() as uow:
-            return await uow.tasks.get_summary(task_id, include_deleted=include_deleted)
+            return await uow.tasks.get_summary(task_id, include_deleted=include_deleted, viewer=viewer)
 
     async def page(
         self,
@@ -199,6 +203,15 @@ class World:
         async with self._uow_factory() as uow:
             found = await uow.tasks.list(filters, sort, page)
         return [summary.task.id for summary in found.items], found.total
+
+    async def history(self, task_id: UUID) -> list[HistoryView]:
+        """The task's whole history, newest first."""
+        async with self._uow_factory() as uow:
+            return list((await uow.history.list_for_task(task_id, WHOLE_PAGE)).items)
+
+    async def activity(self, project_id: UUID, filters: ActivityFilters = EVERY_ENTRY) -> list[HistoryView]:
+        async with self._uow_factory() as uow:
+            return list((await uow.history.list_for_project(project_id, filters, WHOLE_PAGE)).items)
 
     async def ids(self, filters: TaskFilters = NO_FILTERS) -> set[UUID]:
         ids, _total = await self.page(filters)

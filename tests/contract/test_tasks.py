@@ -407,4 +407,4 @@ async def test_create_and_update_through_the_use_cases_return_fresh_summaries(
     )
     assert (updated.task.status, updated.task.version) == (TaskStatus.DONE, 2)
     assert updated.task.completed_at is not None
-    assert updated == await world.summary(created.task.id)
+    assert updated == await world.summary(created.task.id, viewer=manager.id)

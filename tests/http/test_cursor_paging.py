@@ -16,13 +16,14 @@ from tests.http.tracker import (
     Team,
     add_comment,
     create_project,
+    create_tag,
     create_task,
     ids,
     make_team,
 )
 
 USERS = "/api/v1/users"
-LISTS = ["users", "projects", "tasks", "comments"]
+LISTS = ["users", "projects", "tasks", "comments", "history", "activity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,21 @@ async def listing(request: pytest.FixtureRequest, app: Litestar, api: httpx.Asyn
             await create_task(api, team.manager, team.project_id, f"Task {n % 2}", priority=priority, **due)
         query = {"sort": "-priority,due_date", "project_id": team.project_id}
         return Listing(TASKS, team.viewer.headers, query, team)
+    if name in ("history", "activity"):
+        # Each change of title and tags records two entries at one instant: ties that only ids part.
+        tags = [(await create_tag(api, team.manager, team.project_id, f"tag{n}"))["id"] for n in range(2)]
+        tasks = [await create_task(api, team.manager, team.project_id, f"Task {n}") for n in range(2)]
+        for n in range(5):
+            for task in tasks:
+                change = {"title": f"Title {n}", "tag_ids": tags[: n % 2 + 1]}
+                response = await api.patch(
+                    f"{TASKS}/{task['id']}", json=change, headers=team.contributor.headers
+                )
+                assert response.status_code == 200, response.text
+        if name == "history":
+            return Listing(f"{TASKS}/{tasks[0]['key']}/history", team.viewer.headers, {}, team)
+        query = {"actor_id": str(team.contributor.id)}
+        return Listing(f"{team.url}/activity", team.viewer.headers, query, team)
     task = await create_task(api, team.manager, team.project_id)
     for n in range(10):
         await add_comment(api, [team.manager, team.contributor][n % 2], task["id"], f"Comment {n}")

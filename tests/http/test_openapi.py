@@ -44,6 +44,12 @@ ISSUE_OPERATIONS = PUBLIC_OPERATIONS | {
     "POST /api/v1/tasks/{task_id}/comments",
     "PATCH /api/v1/comments/{comment_id}",
     "DELETE /api/v1/comments/{comment_id}",
+    # issue 9: history, activity, bulk changes, watching
+    "GET /api/v1/tasks/{task_ref}/history",
+    "GET /api/v1/projects/{project_id}/activity",
+    "POST /api/v1/tasks/bulk",
+    "PUT /api/v1/tasks/{task_id}/watchers/me",
+    "DELETE /api/v1/tasks/{task_id}/watchers/me",
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -208,6 +214,11 @@ def test_every_protected_route_documents_401(document: dict[str, Any]) -> None:
         ("POST /api/v1/tasks/{task_id}/comments", {"201", "403", "404", "413", "422"}),
         ("PATCH /api/v1/comments/{comment_id}", {"200", "403", "404", "409", "412", "413", "422"}),
         ("DELETE /api/v1/comments/{comment_id}", {"204", "403", "404", "409", "412", "422"}),
+        ("GET /api/v1/tasks/{task_ref}/history", {"200", "400", "404", "422"}),
+        ("GET /api/v1/projects/{project_id}/activity", {"200", "400", "404", "422"}),
+        ("POST /api/v1/tasks/bulk", {"200", "403", "404", "409", "413", "422"}),
+        ("PUT /api/v1/tasks/{task_id}/watchers/me", {"204", "404"}),
+        ("DELETE /api/v1/tasks/{task_id}/watchers/me", {"204", "404"}),
     ],
 )
 def test_routes_document_the_statuses_they_give(
@@ -380,4 +391,42 @@ def test_every_post_that_changes_data_documents_idempotency_key_and_its_refusals
             continue
         assert "Idempotency-Key" in headers, name
         assert {"409", "422"} <= op["responses"].keys(), name
-    assert len(posts) == 9
+    assert len(posts) == 10
+
+
+def test_a_bulk_change_documents_its_body_and_a_result_per_task(document: dict[str, Any]) -> None:
+    operation = operations(document)["POST /api/v1/tasks/bulk"]
+    body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])
+    assert set(body["required"]) == {"task_ids", "changes", "atomic"}
+    assert (body["properties"]["task_ids"]["minItems"], body["properties"]["task_ids"]["maxItems"]) == (
+        1,
+        100,
+    )
+    changes = resolve(document, body["properties"]["changes"])
+    assert set(changes["properties"]) == {
+        "status",
+        "priority",
+        "assignee_id",
+        "due_date",
+        "add_tag_ids",
+        "remove_tag_ids",
+    }
+    answer = resolve(document, operation["responses"]["200"]["content"]["application/json"]["schema"])
+    item = resolve(document, answer["properties"]["results"]["items"])
+    assert set(item["required"]) == {"task_id", "status"}
+    assert sorted(item["properties"]["status"]["enum"]) == [200, 403, 404, 409, 422]
+    problem = item["properties"]["problem"]
+    assert "Problem" in str(problem), problem
+
+
+def test_history_entries_and_the_activity_filters_are_documented(document: dict[str, Any]) -> None:
+    operation = operations(document)["GET /api/v1/projects/{project_id}/activity"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert {"actor_id", "action", "since", "offset", "limit", "cursor"} <= parameters.keys()
+    assert "HistoryAction" in str(parameters["action"]["schema"])
+    assert "tags_changed" in document["components"]["schemas"]["HistoryAction"]["enum"]
+    page = resolve(document, operation["responses"]["200"]["content"]["application/json"]["schema"])
+    entry = resolve(document, page["properties"]["items"]["items"])
+    assert set(entry["required"]) == {"id", "task_id", "actor", "at", "action", "changes"}
+    change = resolve(document, entry["properties"]["changes"]["items"])
+    assert set(change["properties"]) == {"field", "from", "to"}

@@ -158,6 +158,12 @@ async def test_every_route_answers_behind_pgbouncer(
     comment_url = f"{COMMENTS}/{comment['id']}"
     expect(await api.patch(comment_url, json={"body": "On second thought"}, headers=member.headers), 200)
     expect(await api.delete(comment_url, headers=member.headers), 204)
+    expect(await api.delete(f"{task_url}/watchers/me", headers=member.headers), 204)
+    expect(await api.put(f"{task_url}/watchers/me", headers=member.headers), 204)
+    bulk = {"task_ids": [task["id"]], "changes": {"priority": "urgent"}, "atomic": False}
+    expect(await api.post(f"{TASKS}/bulk", json=bulk, headers=member.headers), 200)
+    expect(await api.get(f"{task_url}/history", headers=member.headers), 200)
+    expect(await api.get(f"{project_url}/activity", headers=member.headers), 200)
     expect(await api.delete(task_url, headers=member.headers), 204)
     expect(await api.post(f"{task_url}/restore", headers=member.headers), 200)
     expect(await api.delete(project_url, headers=member.headers), 204)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.ports import Clock
 from domain.comments import Comment
+from domain.history import FieldChange, HistoryAction, HistoryEntry
 from domain.ids import new_id
 from domain.projects import MemberRole, Project, ProjectMember, Tag
 from domain.tasks import Priority, Task
@@ -55,8 +56,23 @@ PROJECT_LIST_STATEMENTS = 5
 COMMENT_LIST_STATEMENTS = 7
 # PATCH /tasks/{id} changing status, priority and title: the task with its tags joined, the project
 # with the caller's role, the versioned UPDATE, then the summary as the list reads it (summary with
-# its comment count, tags).
-TASK_UPDATE_STATEMENTS = 8
+# its comment count and whether the caller watches it, tags), and the history entry's INSERT, which
+# the unit of work sends just before COMMIT.
+TASK_UPDATE_STATEMENTS = 9
+# GET /tasks/{id}/history: the task with its tags joined, the project with the caller's role, count,
+# page with the actors joined.
+TASK_HISTORY_STATEMENTS = 7
+# GET /projects/{id}/activity: the project with the caller's role, count, page with the actors joined.
+ACTIVITY_STATEMENTS = 6
+# POST /tasks/bulk changing status and priority, atomic: the tasks with their tags joined, their
+# projects with the caller's role, one versioned UPDATE per task, the summaries and their tags, and
+# one INSERT of every history entry before COMMIT. Without atomic, each task's UPDATE sits between
+# a SAVEPOINT and its RELEASE.
+BULK_STATEMENTS_BESIDE_THE_UPDATES = 8
+# The same with a new assignee and a tag added: beside the above, the assignee's account, their
+# membership in each of the tasks' projects, the tags named and carried, the assignees before and
+# after (for the history), and one INSERT of the new watchers; per task, the tag link's INSERT.
+BULK_REASSIGN_STATEMENTS_BESIDE_THE_WRITES = 13
 
 
 @pytest.fixture
@@ -166,7 +182,8 @@ async def one_unit_of_work(app: Litestar) -> AsyncIterator[tuple[UnitOfWork, dat
 
 
 async def seed_tasks(app: Litestar, team: Team, count: int) -> None:
-    """Tasks with two or three tags, alternating assignees and reporters, one comment each."""
+    """Tasks with two or three tags, alternating assignees and reporters (who watch them), one
+    comment each."""
     project_id = UUID(team.project_id)
     people = [team.manager.id, team.contributor.id]
     async with one_unit_of_work(app) as (uow, now):
@@ -191,6 +208,8 @@ async def seed_tasks(app: Litestar, team: Team, count: int) -> None:
                 now=now,
             )
             await uow.tasks.create(task)
+            # As CreateTask does: reporter and assignee watch it.
+            await uow.watchers.watch([task.id], {task.reporter_id, people[(n + 1) % 2]}, now)
             await uow.comments.create(
                 Comment.create(
                     id=new_id(), task_id=task.id, author_id=people[n % 2], body=f"Comment on {n}", now=now
@@ -329,3 +348,155 @@ async def test_task_update_costs_one_transaction_and_a_fixed_number_of_statement
     assert_one_transaction(statements, read_only=False)
     assert len([s for s in statements if s.lstrip().startswith("UPDATE tasks")]) == 1
     assert len(statements) == TASK_UPDATE_STATEMENTS, "\n\n".join(statements)
+
+
+async def seed_history(app: Litestar, team: Team, task_id: UUID, count: int) -> None:
+    """`count` entries on one task by the team's writers, as their changes record them."""
+    async with one_unit_of_work(app) as (uow, now):
+        for n in range(count):
+            uow.history.record(
+                HistoryEntry(
+                    id=new_id(),
+                    task_id=task_id,
+                    project_id=UUID(team.project_id),
+                    actor_id=[team.manager.id, team.contributor.id][n % 2],
+                    at=now,
+                    action=HistoryAction.UPDATED,
+                    changes=(FieldChange("title", f"Title {n}", f"Title {n + 1}"),),
+                )
+            )
+
+
+@on_both_databases
+async def test_task_history_and_project_activity_cost_the_same_for_one_entry_or_a_hundred(
+    app: Litestar, api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    task = await create_task(api, team.manager, team.project_id)  # its `created` entry
+    await seed_history(app, team, UUID(task["id"]), 99)
+    history = f"{TASKS}/{task['id']}/history"
+    activity = f"{team.url}/activity"
+
+    one, small = await statements_for(api, engine, team.viewer, history, limit=1)
+    hundred, large = await statements_for(api, engine, team.viewer, history, limit=100)
+    rest, by_cursor = await statements_for(
+        api, engine, team.viewer, history, limit=100, cursor=one["next_cursor"]
+    )
+    assert (len(one["items"]), len(hundred["items"]), hundred["total"]) == (1, 100, 100)
+    assert {entry["actor"]["id"] for entry in hundred["items"]} == {
+        str(team.manager.id),
+        str(team.contributor.id),
+    }
+    assert ids(one["items"]) + ids(rest["items"]) == ids(hundred["items"])
+    assert_same_count(TASK_HISTORY_STATEMENTS, small, large)
+    assert_same_count(TASK_HISTORY_STATEMENTS, small, by_cursor)
+
+    one, small = await statements_for(api, engine, team.viewer, activity, limit=1)
+    hundred, large = await statements_for(
+        api, engine, team.viewer, activity, limit=100, action="updated", actor_id=str(team.manager.id)
+    )
+    assert (len(one["items"]), one["total"], hundred["total"]) == (1, 100, 50)
+    assert_same_count(ACTIVITY_STATEMENTS, small, large)
+
+
+@on_both_databases
+async def test_the_watched_list_costs_what_the_list_does(
+    app: Litestar, api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    await seed_tasks(app, team, 100)
+    # The manager and the contributor each reported half and are assigned the other half.
+    one, small = await statements_for(api, engine, team.manager, TASKS, limit=1, watched_by="me")
+    hundred, large = await statements_for(api, engine, team.manager, TASKS, limit=100, watched_by="me")
+    unwatched, _ = await statements_for(api, engine, team.viewer, TASKS, limit=100, watched_by="me")
+
+    assert (len(one["items"]), hundred["total"], unwatched["total"]) == (1, 100, 0)
+    assert all(item["watching"] for item in hundred["items"])
+    assert_same_count(TASK_LIST_STATEMENTS, small, large)
+
+
+async def bulk_statements(
+    api: httpx.AsyncClient,
+    engine: AsyncEngine,
+    account: Account,
+    task_ids: list[str],
+    changes: dict[str, Any],
+    *,
+    atomic: bool,
+) -> tuple[dict[str, Any], Recording]:
+    body = {"task_ids": task_ids, "changes": changes, "atomic": atomic}
+    with recording(engine) as statements:
+        response = await api.post(f"{TASKS}/bulk", json=body, headers=account.headers)
+    assert response.status_code == 200, response.text
+    assert_one_transaction(statements, read_only=False)
+    answer: dict[str, Any] = response.json()
+    assert [result["status"] for result in answer["results"]] == [200] * len(task_ids), answer
+    return answer, statements
+
+
+def beside(statements: Recording, *starts: str) -> list[str]:
+    """The statements that are none of the writes starting so (a task's own UPDATE, its SAVEPOINT...)."""
+    return [s for s in statements if not s.lstrip().startswith(starts)]
+
+
+def per_task(statements: Recording, start: str) -> int:
+    return len([s for s in statements if s.lstrip().startswith(start)])
+
+
+async def all_task_ids(api: httpx.AsyncClient, account: Account) -> list[str]:
+    pages = [
+        await api.get(TASKS, params={"limit": 100, "offset": at}, headers=account.headers) for at in (0, 100)
+    ]
+    return [item["id"] for page in pages for item in page.json()["items"]]
+
+
+@on_both_databases
+async def test_a_bulk_change_of_a_hundred_tasks_reads_and_checks_what_one_of_one_does(
+    app: Litestar, api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    await seed_tasks(app, team, 101)
+    one, hundred = (await all_task_ids(api, team.manager))[:1], (await all_task_ids(api, team.manager))[1:]
+    assert len(hundred) == 100
+    runs = (
+        (True, {"status": "in_progress", "priority": "urgent"}, ("UPDATE tasks",)),
+        (False, {"status": "todo", "priority": "low"}, ("UPDATE tasks", "SAVEPOINT", "RELEASE SAVEPOINT")),
+    )
+    for version, (atomic, changes, writes) in enumerate(runs, start=2):
+        small = (await bulk_statements(api, engine, team.contributor, one, changes, atomic=atomic))[1]
+        answer, large = await bulk_statements(api, engine, team.contributor, hundred, changes, atomic=atomic)
+
+        assert {(result["task"]["version"], result["task"]["status"]) for result in answer["results"]} == {
+            (version, changes["status"])
+        }
+        for write in writes:
+            assert (per_task(small, write), per_task(large, write)) == (1, 100), write
+        assert_same_count(BULK_STATEMENTS_BESIDE_THE_UPDATES, beside(small, *writes), beside(large, *writes))
+        # Every task's history entry, in one statement.
+        assert per_task(large, "INSERT INTO task_history") == 1
+
+
+@on_both_databases
+async def test_a_bulk_reassignment_with_a_tag_checks_a_hundred_tasks_as_it_checks_one(
+    app: Litestar, api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    await seed_tasks(app, team, 101)
+    every = await all_task_ids(api, team.manager)
+    tag = await create_tag(api, team.manager, team.project_id, "sprint-9")
+    changes = {"assignee_id": str(team.viewer.id), "add_tag_ids": [tag["id"]]}
+    writes = ("UPDATE tasks", "INSERT INTO task_tags")
+
+    small = (await bulk_statements(api, engine, team.contributor, every[:1], changes, atomic=True))[1]
+    answer, large = await bulk_statements(api, engine, team.contributor, every[1:], changes, atomic=True)
+
+    assert all(
+        result["task"]["assignee"]["id"] == str(team.viewer.id)
+        and "sprint-9" in [t["name"] for t in result["task"]["tags"]]
+        for result in answer["results"]
+    )
+    for write in writes:
+        assert (per_task(small, write), per_task(large, write)) == (1, 100), write
+    assert_same_count(
+        BULK_REASSIGN_STATEMENTS_BESIDE_THE_WRITES, beside(small, *writes), beside(large, *writes)
+    )
+    # The new assignee watches every task now, in one statement.
+    assert per_task(large, "INSERT INTO task_watchers") == 1
+    watched = await api.get(TASKS, params={"watched_by": "me", "limit": 100}, headers=team.viewer.headers)
+    assert watched.json()["total"] == 101

@@ -42,6 +42,7 @@ TASK_FIELDS = {
     "completed_at",
     "tags",
     "comment_count",
+    "watching",
     "is_deleted",
     "created_at",
     "updated_at",
@@ -210,7 +211,13 @@ async def test_a_task_is_read_by_id_or_by_key_in_any_case(api: httpx.AsyncClient
     by_lower_key = await api.get(f"{TASKS}/ops-2", headers=team.viewer.headers)
 
     assert by_id.status_code == by_key.status_code == by_lower_key.status_code == 200
-    assert by_id.json() == by_key.json() == by_lower_key.json() == task | {"latest_comments": []}
+    # The manager who made it watches it; the viewer reading it does not.
+    assert (
+        by_id.json()
+        == by_key.json()
+        == by_lower_key.json()
+        == task | {"latest_comments": [], "watching": False}
+    )
     assert by_id.headers["etag"] == by_key.headers["etag"] == '"1"'
 
 
@@ -837,7 +844,10 @@ async def test_delete_is_soft_and_a_manager_restores_the_task(api: httpx.AsyncCl
     assert restored.status_code == 200, restored.text
     assert (restored.json()["is_deleted"], restored.json()["version"]) == (False, 3)
     assert restored.headers["etag"] == '"3"'
-    assert await read_task(api, team.viewer, "OPS-1") == restored.json() | {"latest_comments": []}
+    assert await read_task(api, team.viewer, "OPS-1") == restored.json() | {
+        "latest_comments": [],
+        "watching": False,
+    }
 
 
 async def test_contributor_cannot_restore_even_a_live_task(api: httpx.AsyncClient, team: Team) -> None:
@@ -889,7 +899,7 @@ async def test_deleting_the_project_hides_its_tasks_tags_and_comments_and_restor
 
     assert (await api.post(f"{team.url}/restore", headers=team.manager.headers)).status_code == 200
 
-    assert await read_task(api, team.viewer, task["id"]) == before
+    assert await read_task(api, team.manager, task["id"]) == before
     assert ids((await list_tasks(api, team.viewer, {"tag": "backend"}))["items"]) == [task["id"]]
     comments = await api.get(f"{task_url}/comments", headers=team.viewer.headers)
     assert comments.json()["items"] == [comment]

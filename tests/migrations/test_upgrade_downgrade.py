@@ -309,6 +309,53 @@ IDEMPOTENCY_KEYS = ExpectedTable(
     indexes={"ix_idempotency_keys_expires_at": index("expires_at")},
 )
 
+TASK_HISTORY = ExpectedTable(
+    columns={
+        "id": (UUID_TYPE, NOT_NULL),
+        "task_id": (UUID_TYPE, NOT_NULL),
+        "project_id": (UUID_TYPE, NOT_NULL),
+        "actor_id": (UUID_TYPE, NOT_NULL),
+        "at": (TIMESTAMP, NOT_NULL),
+        "action": ("VARCHAR(15)", NOT_NULL),
+        "changes": ("JSON", NOT_NULL),
+    },
+    primary_key=("id",),
+    foreign_keys={
+        "fk_task_history_task_id_tasks": references("task_id", "tasks(id)"),
+        "fk_task_history_actor_id_users": references("actor_id", "users(id)"),
+    },
+    indexes={
+        "ix_task_history_task_id_at_id": index("task_id", "at", "id"),
+        "ix_task_history_project_id_at_id": index("project_id", "at", "id"),
+    },
+    check_constraints={
+        "ck_task_history_history_action": (
+            "created",
+            "updated",
+            "deleted",
+            "restored",
+            "tags_changed",
+            "comment_added",
+            "comment_edited",
+            "comment_deleted",
+        ),
+    },
+)
+
+TASK_WATCHERS = ExpectedTable(
+    columns={
+        "task_id": (UUID_TYPE, NOT_NULL),
+        "user_id": (UUID_TYPE, NOT_NULL),
+        "created_at": (TIMESTAMP, NOT_NULL),
+    },
+    primary_key=("task_id", "user_id"),
+    foreign_keys={
+        "fk_task_watchers_task_id_tasks": references("task_id", "tasks(id)", on_delete="CASCADE"),
+        "fk_task_watchers_user_id_users": references("user_id", "users(id)", on_delete="CASCADE"),
+    },
+    indexes={"ix_task_watchers_user_id": index("user_id")},
+)
+
 
 # Rows are written with plain columns typed after their values rather than with the models, whose
 # Enums would refuse an unknown status before the database could.
@@ -331,7 +378,7 @@ def column_type(value: object) -> sa.types.TypeEngine[Any]:
         return sa.String()
     if isinstance(value, bytes):
         return sa.LargeBinary()
-    if isinstance(value, dict):
+    if isinstance(value, dict | list):
         return sa.JSON()
     return sa.types.NullType()
 
@@ -643,6 +690,42 @@ async def idempotency_keys_keep_their_rules(db: Database) -> None:
     assert await count(db, "idempotency_keys", caller_id=other["id"]) == 1
 
 
+def history_row(task: Row, actor_id: UUID, action: str = "updated") -> Row:
+    return {
+        "id": new_id(),
+        "task_id": task["id"],
+        "project_id": task["project_id"],
+        "actor_id": actor_id,
+        "at": datetime.now(UTC),
+        "action": action,
+        "changes": [{"field": "status", "from": "todo", "to": "in_progress"}],
+    }
+
+
+async def history_and_watchers_keep_their_rules(db: Database) -> None:
+    actor, project = user_row(), project_row()
+    await insert(db, "users", actor)
+    await insert(db, "projects", project)
+    task = task_row(project["id"], actor["id"], number=1)
+    await insert(db, "tasks", task)
+
+    await insert(db, "task_history", history_row(task, actor["id"]))
+    assert await count(db, "task_history", task_id=task["id"]) == 1
+    with refused("ck_task_history_history_action"):
+        await insert(db, "task_history", history_row(task, actor["id"], action="renamed"))
+    with refused("fk_task_history_task_id_tasks", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(db, "task_history", history_row(task | {"id": new_id()}, actor["id"]))
+    with refused("fk_task_history_actor_id_users", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(db, "task_history", history_row(task, new_id()))
+
+    watcher = {"task_id": task["id"], "user_id": actor["id"], "created_at": datetime.now(UTC)}
+    await insert(db, "task_watchers", watcher)
+    with refused("pk_task_watchers", sqlite_says=unique_failed("task_watchers", "task_id", "user_id")):
+        await insert(db, "task_watchers", watcher)
+    with refused("fk_task_watchers_user_id_users", sqlite_says=FOREIGN_KEY_FAILED):
+        await insert(db, "task_watchers", watcher | {"user_id": new_id()})
+
+
 @dataclass(frozen=True, slots=True)
 class Revision:
     id: str
@@ -661,6 +744,11 @@ REVISIONS = (
     Revision("004", {"comments": COMMENTS}, comments_keep_their_rules),
     Revision("005", {"tasks": TASKS_WITH_RANKS}, task_ranks_keep_step_with_status_and_priority),
     Revision("006", {"idempotency_keys": IDEMPOTENCY_KEYS}, idempotency_keys_keep_their_rules),
+    Revision(
+        "007",
+        {"task_history": TASK_HISTORY, "task_watchers": TASK_WATCHERS},
+        history_and_watchers_keep_their_rules,
+    ),
 )
 HEAD = len(REVISIONS) - 1
 

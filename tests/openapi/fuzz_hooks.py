@@ -57,6 +57,10 @@ UNSTATEABLE = [
     Unstateable(422, "assignee_id", r"^must be a member of the task's project$"),
     Unstateable(422, "tag_ids", r"^\d+ of these tags are not tags of the project$"),
     Unstateable(422, "status", r"^a \w+ task cannot become \w+$"),
+    # Bulk changes: at least one change (`minProperties`, which Litestar does not write beside the
+    # `$ref` of a nested object), and no tag both added and removed.
+    Unstateable(422, "changes", r"^must change at least one field$"),
+    Unstateable(422, "remove_tag_ids", r"^a tag cannot be both added and removed$"),
 ]
 
 

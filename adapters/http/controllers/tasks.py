@@ -1,9 +1,9 @@
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 from msgspec import UnsetType
@@ -18,13 +18,18 @@ from adapters.http.params import (
     IfMatch,
     Limit,
     Offset,
+    one_word_or_absent,
     sort_parameter,
     text_or_absent,
     unset_to_none,
 )
-from adapters.http.problems import problem_responses
+from adapters.http.problems import problem_of, problem_responses, status_of
 from adapters.http.schemas.bodies import ClosedJSONBody
 from adapters.http.schemas.tasks import (
+    BulkItemRead,
+    BulkResult,
+    BulkUpdate,
+    ItemStatus,
     TaskCreate,
     TaskDetailRead,
     TaskPage,
@@ -32,11 +37,18 @@ from adapters.http.schemas.tasks import (
     TaskUpdate,
 )
 from adapters.http.schemas.text import WITHOUT_NUL
+from application.tasks.bulk_update_tasks import (
+    BulkItemResult,
+    BulkTaskChanges,
+    BulkUpdateTasks,
+    BulkUpdateTasksCommand,
+)
 from application.tasks.create_task import CreateTask, CreateTaskCommand
 from application.tasks.delete_task import DeleteTask, DeleteTaskCommand
 from application.tasks.get_task import GetTask, GetTaskQuery
 from application.tasks.list_tasks import ListTasks, ListTasksQuery
 from application.tasks.restore_task import RestoreTask, RestoreTaskCommand
+from application.tasks.set_watching import SetWatching, SetWatchingCommand
 from application.tasks.update_task import UpdateTask, UpdateTaskCommand
 from domain.errors import ValidationFailed
 from domain.paging import DEFAULT_LIMIT, parse_sort
@@ -104,16 +116,7 @@ class TaskController(Controller):
         ] = None,
         assignee: Annotated[
             Literal["none"] | None,
-            QueryParameter(
-                description="`none`: only unassigned tasks; not with `assignee_id`",
-                # One string value or null, not Litestar's `type: [null, string]` with both in one enum,
-                # which client generators read as three enumerations.
-                schema_extra={
-                    "type": None,
-                    "enum": None,
-                    "oneOf": [Schema(type=OpenAPIType.STRING, enum=["none"]), Schema(type=OpenAPIType.NULL)],
-                },
-            ),
+            one_word_or_absent("`none`: only unassigned tasks; not with `assignee_id`", "none"),
         ] = None,
         reporter_id: Annotated[UUID | None, QueryParameter(description="Tasks this user created")] = None,
         tag: Annotated[
@@ -137,6 +140,9 @@ class TaskController(Controller):
         include_deleted: Annotated[
             bool, QueryParameter(description="Admins, or a manager filtering on their project")
         ] = False,
+        watched_by: Annotated[
+            Literal["me"] | None, one_word_or_absent("`me`: only the tasks the caller watches", "me")
+        ] = None,
         sort: Annotated[str, sort_parameter(TASK_SORT_FIELDS)] = "created_at",
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
@@ -161,6 +167,7 @@ class TaskController(Controller):
                     due_after=due_after,
                     text=q,
                     include_deleted=include_deleted,
+                    watched_by=None if watched_by is None else request.user.id,
                 ),
                 sort=sort_keys,
                 page=pager.page_request(sort_keys, TASK_SORT_FIELDS, offset, limit, cursor),
@@ -254,3 +261,76 @@ class TaskController(Controller):
     ) -> Response[TaskRead]:
         summary = await restore.execute(RestoreTaskCommand(actor=request.user, task_id=task_id))
         return _with_etag(summary)
+
+    @post(
+        "/bulk",
+        status_code=200,
+        summary="Change up to 100 tasks at once: all or none (atomic), or each on its own",
+        description=(
+            "The same changes on every task of `task_ids`, under the rules of a single PATCH. With "
+            "`atomic: true` every task changes or none does: the first task that fails is the answer, "
+            "a problem whose detail and `errors[].field` (`task_ids[i]`) name it. With `atomic: false` "
+            "each task changes or fails on its own, and the answer is 200 with one result per task in "
+            "the order asked: `status` 200 with the `task`, or 403, 404, 409 or 422 with its `problem`. "
+            "Each changed task gets its version bumped and its history entry."
+        ),
+        responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
+    )
+    @idempotent
+    async def bulk_update_tasks(
+        self,
+        request: AuthedRequest,
+        data: ClosedJSONBody[BulkUpdate],
+        bulk: FromDishka[BulkUpdateTasks],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[BulkResult]:
+        changes = data.changes
+        results = await bulk.execute(
+            BulkUpdateTasksCommand(
+                actor=request.user,
+                task_ids=tuple(data.task_ids),
+                changes=BulkTaskChanges(
+                    status=unset_to_none(changes.status),
+                    priority=unset_to_none(changes.priority),
+                    assignee_id=KEEP if isinstance(changes.assignee_id, UnsetType) else changes.assignee_id,
+                    due_date=KEEP if isinstance(changes.due_date, UnsetType) else changes.due_date,
+                    add_tag_ids=frozenset(unset_to_none(changes.add_tag_ids) or ()),
+                    remove_tag_ids=frozenset(unset_to_none(changes.remove_tag_ids) or ()),
+                ),
+                atomic=data.atomic,
+            )
+        )
+        items = [_bulk_item(result, request.url.path) for result in results]
+        return Response(BulkResult(results=items), status_code=200)
+
+    @put(
+        "/{task_id:uuid}/watchers/me",
+        status_code=204,
+        summary="Watch a task (anyone who sees it)",
+        responses=problem_responses(400, 401, 404),
+    )
+    async def watch_task(
+        self, request: AuthedRequest, task_id: FromPath[UUID], set_watching: FromDishka[SetWatching]
+    ) -> None:
+        await set_watching.execute(SetWatchingCommand(actor=request.user, task_id=task_id, watching=True))
+
+    @delete(
+        "/{task_id:uuid}/watchers/me",
+        summary="Stop watching a task",
+        responses=problem_responses(400, 401, 404),
+    )
+    async def unwatch_task(
+        self, request: AuthedRequest, task_id: FromPath[UUID], set_watching: FromDishka[SetWatching]
+    ) -> None:
+        await set_watching.execute(SetWatchingCommand(actor=request.user, task_id=task_id, watching=False))
+
+
+def _bulk_item(result: BulkItemResult, path: str) -> BulkItemRead:
+    if result.error is not None:
+        # One of ItemStatus: the use case lets only the failures of a single task through.
+        status = cast(ItemStatus, int(status_of(result.error, if_match=False)))
+        return BulkItemRead(
+            task_id=result.task_id, status=status, problem=problem_of(result.error, status, path)
+        )
+    assert result.summary is not None, "a task that did not fail has its summary"
+    return BulkItemRead(task_id=result.task_id, status=200, task=TaskRead.from_summary(result.summary))

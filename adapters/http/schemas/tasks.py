@@ -1,12 +1,13 @@
 """Bodies for tasks. Unknown fields are refused."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from adapters.http.problems import Problem
 from adapters.http.schemas.comments import CommentRead
 from adapters.http.schemas.pages import PageBody
 from adapters.http.schemas.people import Person
@@ -88,6 +89,7 @@ class TaskRead(msgspec.Struct, kw_only=True):
     completed_at: datetime | None
     tags: list[TagSummary]
     comment_count: int
+    watching: Annotated[bool, Meta(description="Whether the caller watches the task")]
     is_deleted: bool
     created_at: datetime
     updated_at: datetime
@@ -110,6 +112,7 @@ class TaskRead(msgspec.Struct, kw_only=True):
             completed_at=task.completed_at,
             tags=[TagSummary.from_ref(tag) for tag in summary.tags],
             comment_count=summary.comment_count,
+            watching=summary.watching,
             is_deleted=task.is_deleted,
             created_at=task.created_at,
             updated_at=task.updated_at,
@@ -133,3 +136,51 @@ class TaskDetailRead(TaskRead, kw_only=True):
             **msgspec.structs.asdict(summary),
             latest_comments=[CommentRead.from_view(view) for view in detail.latest_comments],
         )
+
+
+class BulkChanges(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What changes on every task; only the fields present change, `null` clears the assignee or
+    the due date. At least one field."""
+
+    status: TaskStatus | UnsetType = UNSET
+    priority: Priority | UnsetType = UNSET
+    assignee_id: UUID | UnsetType | None = UNSET
+    due_date: date | UnsetType | None = UNSET
+    add_tag_ids: TagIds | UnsetType = UNSET
+    remove_tag_ids: TagIds | UnsetType = UNSET
+
+
+class BulkUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    task_ids: Annotated[
+        list[UUID],
+        Meta(
+            min_length=1,
+            max_length=100,
+            description="1 to 100 tasks, each once; by id",
+            extra_json_schema={"extra": {"uniqueItems": True}},
+        ),
+    ]
+    changes: BulkChanges
+    atomic: Annotated[
+        bool,
+        Meta(
+            description="true: every task changes or none does, and the first failure is the answer "
+            "(naming the task); false: each task changes or fails on its own, each with its result"
+        ),
+    ]
+
+
+ItemStatus = Literal[200, 403, 404, 409, 422]
+
+
+class BulkItemRead(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One task's result, in the order of `task_ids`: the task as it is now, or the problem."""
+
+    task_id: UUID
+    status: ItemStatus
+    task: TaskRead | UnsetType = UNSET
+    problem: Problem | UnsetType = UNSET
+
+
+class BulkResult(msgspec.Struct, kw_only=True):
+    results: list[BulkItemRead]

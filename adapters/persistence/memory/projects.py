@@ -1,5 +1,5 @@
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from adapters.persistence.memory.sorting import page_of
@@ -77,6 +77,16 @@ class InMemoryProjectRepository:
             return None
         member = await self.get_member(project_id, user_id)
         return project, None if member is None else member.role
+
+    async def get_many_with_member_role(
+        self, project_ids: Collection[UUID], user_id: UUID
+    ) -> dict[UUID, tuple[Project, MemberRole | None]]:
+        found = {}
+        for project_id in project_ids:
+            with_role = await self.get_with_member_role(project_id, user_id)
+            if with_role is not None:
+                found[project_id] = with_role
+        return found
 
     async def list_members(self, project_id: UUID) -> Sequence[MemberView]:
         views = []

@@ -31,6 +31,8 @@ class MemoryStore:
     def __init__(self) -> None:
         self._tables: dict[str, dict[UUID, Any]] = {}
         self._undo: _Versions | None = None
+        # Per open savepoint, innermost last: the rows touched since it began, as they were then.
+        self._savepoints: list[_Versions] = []
         self._open_snapshots: list[_Versions] = []
         self.lock = asyncio.Lock()
 
@@ -40,12 +42,34 @@ class MemoryStore:
 
     def begin(self) -> None:
         self._undo = {}
+        self._savepoints = []
+
+    def savepoint(self) -> None:
+        """Begin a savepoint inside the open writer: `rollback_to_savepoint` undoes what follows."""
+        self._writable_undo()
+        self._savepoints.append({})
+
+    def release_savepoint(self) -> None:
+        """Keep what the innermost savepoint wrote, as part of the savepoint around it, if any."""
+        released = self._savepoints.pop()
+        if self._savepoints:
+            for place, old in released.items():
+                self._savepoints[-1].setdefault(place, old)
+
+    def rollback_to_savepoint(self) -> None:
+        """Undo what was written since the innermost savepoint began, and end it."""
+        for (table, key), old in self._savepoints.pop().items():
+            if old is _ABSENT:
+                self._tables[table].pop(key, None)
+            else:
+                self._tables[table][key] = old
 
     def commit(self) -> None:
         for snapshot in self._open_snapshots:
             for place, old in (self._undo or {}).items():
                 snapshot.setdefault(place, old)
         self._undo = None
+        self._savepoints = []
 
     def rollback(self) -> None:
         for (table, key), old in (self._undo or {}).items():
@@ -54,6 +78,7 @@ class MemoryStore:
             else:
                 self._tables[table][key] = old
         self._undo = None
+        self._savepoints = []
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -87,14 +112,21 @@ class MemoryStore:
                 yield copy.copy(old)
 
     def put(self, table: str, key: UUID, row: Any) -> None:
-        rows, undo = self._writable(table)
-        undo.setdefault((table, key), rows.get(key, _ABSENT))
+        rows = self._touch(table, key)
         rows[key] = copy.copy(row)
 
     def delete(self, table: str, key: UUID) -> None:
+        rows = self._touch(table, key)
+        rows.pop(key, None)
+
+    def _touch(self, table: str, key: UUID) -> dict[UUID, Any]:
+        """The table's rows, once the row's present version is kept for a rollback (and for the
+        innermost savepoint's)."""
         rows, undo = self._writable(table)
         undo.setdefault((table, key), rows.get(key, _ABSENT))
-        rows.pop(key, None)
+        if self._savepoints:
+            self._savepoints[-1].setdefault((table, key), rows.get(key, _ABSENT))
+        return rows
 
     def _older_versions(self, table: str) -> dict[UUID, Any]:
         """For a reader: the rows of `table` whose stored version is newer than its snapshot."""
@@ -107,8 +139,11 @@ class MemoryStore:
         return {key: old for (name, key), old in places.items() if name == table}
 
     def _writable(self, table: str) -> tuple[dict[UUID, Any], _Versions]:
+        return self._tables.setdefault(table, {}), self._writable_undo()
+
+    def _writable_undo(self) -> _Versions:
         if _snapshot.get() is not None:
             raise WriteInReadOnlyUnitOfWork("a read-only unit of work cannot write")
         if self._undo is None:
             raise RuntimeError("writes to the memory store need an open unit of work")
-        return self._tables.setdefault(table, {}), self._undo
+        return self._undo

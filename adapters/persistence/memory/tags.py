@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from adapters.persistence.memory.projects import PROJECTS
@@ -34,6 +34,9 @@ class InMemoryTagRepository:
             return []
         tags = [tag for tag in self._store.rows(TAGS) if tag.project_id == project_id]
         return sorted(tags, key=lambda tag: (tag.name, tag.id))
+
+    async def get_many(self, tag_ids: Collection[UUID]) -> Sequence[Tag]:
+        return [tag for tag_id in tag_ids if (tag := await self.get_by_id(tag_id)) is not None]
 
     async def find_by_names(self, project_id: UUID, names: Sequence[str]) -> Sequence[Tag]:
         wanted = {tag_name_key(name) for name in names}

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from adapters.persistence.memory.projects import MEMBERS, PROJECTS
@@ -14,6 +14,8 @@ from domain.users import User, UserRef
 TASKS = "tasks"
 _USERS = "users"
 _COMMENTS = "comments"
+# The watchers' table (adapters/persistence/memory/watchers.py), read here for `watching`.
+_WATCHERS = "task_watchers"
 
 
 class InMemoryTaskRepository:
@@ -56,16 +58,28 @@ class InMemoryTaskRepository:
             None,
         )
 
-    async def get_summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None:
+    async def get_many(self, task_ids: Collection[UUID]) -> Sequence[Task]:
+        return [task for task_id in task_ids if (task := await self.get_by_id(task_id)) is not None]
+
+    async def get_summary(
+        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+    ) -> TaskSummary | None:
         task = await self.get_by_id(task_id, include_deleted=include_deleted)
         if task is None:
             return None
-        return self._joiner().summary(task)
+        return self._joiner(viewer).summary(task)
+
+    async def get_summaries(
+        self, task_ids: Sequence[UUID], *, viewer: UUID | None = None
+    ) -> Sequence[TaskSummary]:
+        joiner = self._joiner(viewer)
+        return [joiner.summary(task) for task in await self.get_many(task_ids)]
 
     async def list(
-        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
+        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest, *, viewer: UUID | None = None
     ) -> Page[TaskSummary]:
-        joiner = self._joiner()
+        joiner = self._joiner(viewer)
+        watched = None if filters.watched_by is None else self._watched_by(filters.watched_by)
         member_projects = None if filters.visible_to is None else self._project_ids_of(filters.visible_to)
         wanted_tags = {tag_name_key(name) for name in filters.tag_names}
         needle = None if filters.text is None else filters.text.casefold()
@@ -76,7 +90,7 @@ class InMemoryTaskRepository:
                 continue
             if member_projects is not None and task.project_id not in member_projects:
                 continue
-            if not _matches(task, filters):
+            if not _matches(task, filters) or (watched is not None and task.id not in watched):
                 continue
             summary = joiner.summary(task)
             if wanted_tags and not wanted_tags & {tag_name_key(tag.name) for tag in summary.tags}:
@@ -95,6 +109,9 @@ class InMemoryTaskRepository:
     async def restore(self, task: Task) -> None:
         self._save(task)
 
+    async def tag_sets_carrying(self, tag_id: UUID) -> dict[UUID, frozenset[UUID]]:
+        return {task.id: task.tag_ids for task in self._store.rows(TASKS) if tag_id in task.tag_ids}
+
     async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
         return sum(
             1
@@ -109,20 +126,27 @@ class InMemoryTaskRepository:
     def _project_ids_of(self, user_id: UUID) -> set[UUID]:
         return {member.project_id for member in self._store.rows(MEMBERS) if member.user_id == user_id}
 
-    def _joiner(self) -> "_Joiner":
-        return _Joiner(self._store)
+    def _watched_by(self, user_id: UUID) -> set[UUID]:
+        return {watcher.task_id for watcher in self._store.rows(_WATCHERS) if watcher.user_id == user_id}
+
+    def _joiner(self, viewer: UUID | None = None) -> "_Joiner":
+        return _Joiner(self._store, set() if viewer is None else self._watched_by(viewer))
 
     def _save(self, task: Task) -> None:
         stored: Task | None = self._store.get(TASKS, task.id)
         if stored is None or stored.version != task.version - 1:
             raise StaleVersion("the task was changed by another request")
+        # Mirrors the foreign key of task_tags: a tag that does not exist cannot be linked.
+        if any(self._store.get(TAGS, tag_id) is None for tag_id in task.tag_ids - stored.tag_ids):
+            raise Conflict("the change conflicts with existing data")
         self._store.put(TASKS, task.id, task)
 
 
 class _Joiner:
     """The related rows a summary embeds, read once per call (the memory twin of eager loading)."""
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, watched: set[UUID]) -> None:
+        self._watched = watched
         self.projects: dict[UUID, Project] = {p.id: p for p in store.rows(PROJECTS)}
         self._users: dict[UUID, User] = {u.id: u for u in store.rows(_USERS)}
         self._tags: dict[UUID, Tag] = {t.id: t for t in store.rows(TAGS)}
@@ -145,6 +169,7 @@ class _Joiner:
             reporter=self._user_ref(task.reporter_id),
             tags=tuple(TagRef(id=tag.id, name=tag.name, color=tag.color) for tag in tags),
             comment_count=self._comment_counts.get(task.id, 0),
+            watching=task.id in self._watched,
         )
 
     def _user_ref(self, user_id: UUID) -> UserRef:

@@ -6,16 +6,20 @@ from typing import Self
 from adapters.persistence.caller import Caller, confirm_caller
 from adapters.persistence.idempotency import IdempotentRequest, StoredResponse
 from adapters.persistence.memory.comments import InMemoryCommentRepository
+from adapters.persistence.memory.history import InMemoryHistoryRepository
 from adapters.persistence.memory.idempotency import claim_key, record_response
 from adapters.persistence.memory.projects import InMemoryProjectRepository
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.tags import InMemoryTagRepository
 from adapters.persistence.memory.tasks import InMemoryTaskRepository
 from adapters.persistence.memory.users import InMemoryUserRepository
+from adapters.persistence.memory.watchers import InMemoryWatcherRepository
 from domain.comments import CommentRepository
+from domain.history import HistoryRepository
 from domain.projects import ProjectRepository, TagRepository
 from domain.tasks import TaskRepository
 from domain.users import UserRepository
+from domain.watching import WatcherRepository
 
 
 class InMemoryUnitOfWork:
@@ -35,6 +39,8 @@ class InMemoryUnitOfWork:
         self.tags: TagRepository = InMemoryTagRepository(store)
         self.tasks: TaskRepository = InMemoryTaskRepository(store)
         self.comments: CommentRepository = InMemoryCommentRepository(store)
+        self.history: HistoryRepository = InMemoryHistoryRepository(store)
+        self.watchers: WatcherRepository = InMemoryWatcherRepository(store)
         self.committed = 0
         self.rolled_back = 0
 
@@ -43,6 +49,16 @@ class InMemoryUnitOfWork:
         with self._store.reading():
             await confirm_caller(self.users, self._caller)
             yield
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        self._store.savepoint()
+        try:
+            yield
+        except BaseException:
+            self._store.rollback_to_savepoint()
+            raise
+        self._store.release_savepoint()
 
     async def __aenter__(self) -> Self:
         await self._store.lock.acquire()

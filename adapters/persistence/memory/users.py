@@ -1,11 +1,11 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from adapters.persistence.memory.sorting import page_of
 from adapters.persistence.memory.store import MemoryStore
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Keyset, Page, PageRequest, SortKey
-from domain.users import Standing, User, UserFilters
+from domain.users import Standing, User, UserFilters, UserRef
 
 _TABLE = "users"
 
@@ -25,6 +25,10 @@ class InMemoryUserRepository:
         if user is None or (user.is_deleted and not include_deleted):
             return None
         return user
+
+    async def get_refs(self, user_ids: Collection[UUID]) -> dict[UUID, UserRef]:
+        users = (self._store.get(_TABLE, user_id) for user_id in user_ids)
+        return {user.id: UserRef(id=user.id, full_name=user.full_name) for user in users if user is not None}
 
     async def find_standing(self, user_id: UUID) -> Standing | None:
         user = await self.get_by_id(user_id)

@@ -101,6 +101,15 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def idempotency_lock_path(url: str) -> str | None:
+    """The file whose byte locks hold Idempotency-Keys across the processes that serve one SQLite
+    database (KeysInFlight); PostgreSQL and in-memory SQLite need none."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return f"{parsed.database}-idempotency-locks"
+    return None
+
+
 def _keep_sqlite_parameters_out_of_logs() -> None:
     """aiosqlite logs every statement with its parameters (password hashes too) at DEBUG.
 

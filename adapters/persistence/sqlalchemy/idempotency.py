@@ -1,8 +1,6 @@
 """Idempotency keys on SQLite and PostgreSQL: the claim a unit of work begins with, and the record
 it commits with (the rules: adapters/persistence/idempotency.py)."""
 
-import hashlib
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +10,7 @@ from adapters.persistence.idempotency import (
     StoredResponse,
     check_earlier_use,
     key_in_use,
+    lock_number,
 )
 from adapters.persistence.sqlalchemy.models import IdempotencyKeyModel
 
@@ -19,10 +18,10 @@ from adapters.persistence.sqlalchemy.models import IdempotencyKeyModel
 async def claim_key(session: AsyncSession, request: IdempotentRequest) -> None:
     """Inside the unit of work's transaction, before the use case reads or writes anything."""
     caller_id, key = request.identity()
-    # On PostgreSQL: held until this transaction ends. Not waited for: a repeat that finds it held is
-    # answered at once (409) instead of holding a connection until the first commits.
+    # On PostgreSQL, for repeats in other processes (KeysInFlight holds it in this one): held until
+    # this transaction ends, and not waited for.
     postgresql = session.get_bind().dialect.name == "postgresql"
-    lock = select(func.pg_try_advisory_xact_lock(_lock_id(caller_id.hex, key)))
+    lock = select(func.pg_try_advisory_xact_lock(lock_number(caller_id, key)))
     if postgresql and not await session.scalar(lock):
         raise key_in_use()
     # SQLite needs no lock: this transaction began with BEGIN IMMEDIATE, so no other writer runs.
@@ -63,10 +62,3 @@ def _record(model: IdempotencyKeyModel) -> IdempotencyRecord:
         created_at=model.created_at,
         expires_at=model.expires_at,
     )
-
-
-def _lock_id(caller: str, key: str) -> int:
-    """A signed 64-bit advisory lock number for the caller's key (a collision only makes a repeat of
-    another key wait its turn with a 409, once in 2^64)."""
-    digest = hashlib.sha256(f"idempotency-key:{caller}:{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)

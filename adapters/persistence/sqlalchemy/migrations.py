@@ -50,6 +50,12 @@ async def current_revision(database_url: str) -> str | None:
         await engine.dispose()
 
 
+def is_known(revision: str) -> bool:
+    """Whether `revision` is one of this code's migrations (a newer release's is not)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return any(known.revision == revision for known in script.walk_revisions())
+
+
 def history() -> list[str]:
     script = ScriptDirectory.from_config(alembic_config())
     return [f"{revision.revision}: {revision.doc}" for revision in reversed(list(script.walk_revisions()))]

@@ -1,6 +1,7 @@
 """Declarative ORM models: the database's shape, kept apart from the domain's entities."""
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -30,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from adapters.persistence.idempotency import MAX_IDEMPOTENCY_KEY_LENGTH
+from domain.history import HistoryAction
 from domain.projects import MAX_PROJECT_NAME_LENGTH, MAX_TAG_NAME_LENGTH, MemberRole
 from domain.tasks import MAX_TITLE_LENGTH, Priority, TaskStatus, rank
 from domain.users import MAX_EMAIL_LENGTH, MAX_FULL_NAME_LENGTH, UserRole
@@ -47,6 +49,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
         return value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        # asyncpg reads timestamptz as aware UTC datetimes already: nothing to do for every value
+        # of every row (three per task of a page).
+        if dialect.name == "postgresql":
+            return None
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -316,6 +325,43 @@ class CommentModel(Base):
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     # Comments of a task, oldest first: the list's filter and order in one index.
     __table_args__ = (Index("ix_comments_task_id_created_at_id", "task_id", "created_at", "id"),)
+
+
+class TaskHistoryModel(Base):
+    """One entry of a task's history (domain/history.py): appended, never updated or deleted.
+
+    `changes` is a JSON list of {"field", "from", "to"}. `project_id` repeats the task's, so that a
+    project's feed reads its own index without joining the tasks; it has no foreign key of its own,
+    as the task's already ties the entry to a task of a project, and each key is one more lookup
+    (and row lock) per entry written.
+    """
+
+    __tablename__ = "task_history"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    task_id: Mapped[UUID] = mapped_column(ForeignKey("tasks.id"))
+    project_id: Mapped[UUID]
+    actor_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
+    action: Mapped[HistoryAction] = mapped_column(str_enum(HistoryAction, "history_action"))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+    __table_args__ = (
+        # A task's history and a project's feed, newest first: each one's filter and order.
+        Index("ix_task_history_task_id_at_id", "task_id", "at", "id"),
+        Index("ix_task_history_project_id_at_id", "project_id", "at", "id"),
+    )
+
+
+# Who watches which task. The primary key (task, user) answers "does the caller watch this task?"
+# for each task of a page; the index on user_id serves `watched_by=me`.
+task_watchers = Table(
+    "task_watchers",
+    Base.metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
 
 
 class IdempotencyKeyModel(Base):

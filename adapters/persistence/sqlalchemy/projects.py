@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -148,6 +148,21 @@ class SqlAlchemyProjectRepository:
             return None
         model, role = row
         return project_from_model(model), None if role is None else MemberRole(role)
+
+    async def get_many_with_member_role(
+        self, project_ids: Collection[UUID], user_id: UUID
+    ) -> dict[UUID, tuple[Project, MemberRole | None]]:
+        if not project_ids:
+            return {}
+        statement = (
+            select(*_PROJECT_COLUMNS, _members.c.role)
+            .outerjoin(_members, and_(_members.c.project_id == _projects.c.id, _members.c.user_id == user_id))
+            .where(_projects.c.id.in_(project_ids), _projects.c.is_deleted.is_(False))
+        )
+        return {
+            row.id: (_project_from_row(row), None if row.role is None else MemberRole(row.role))
+            for row in await self._session.execute(statement)
+        }
 
     async def list_members(self, project_id: UUID) -> Sequence[MemberView]:
         statement = (

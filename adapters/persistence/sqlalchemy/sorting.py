@@ -9,10 +9,12 @@ from typing import Any, TypeVarTuple
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     Select,
     String,
     UnaryExpression,
     and_,
+    bindparam,
     false,
     literal,
     or_,
@@ -25,15 +27,16 @@ from domain.paging import Keyset, PageRequest, SortKey
 _Columns = TypeVarTuple("_Columns")
 
 
-def by_code_point(session: AsyncSession, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+def by_code_point(session: AsyncSession | str, expression: ColumnElement[Any]) -> ColumnElement[Any]:
     """The expression to ORDER BY so that text compares by code point, as in Python and SQLite.
 
     PostgreSQL would otherwise compare text by the database's locale (where "b" comes before "C" and
     accents weigh less than letters), so its pages would come back in another order than elsewhere.
     Anything that is not text (numbers, dates, ranks) is returned as it is, so every sort column of
-    every repository can go through here.
+    every repository can go through here. `session`: the session, or the name of its dialect.
     """
-    if isinstance(expression.type, String) and session.get_bind().dialect.name == "postgresql":
+    dialect = session if isinstance(session, str) else session.get_bind().dialect.name
+    if isinstance(expression.type, String) and dialect == "postgresql":
         return expression.collate("C")
     return expression
 
@@ -74,6 +77,40 @@ def after(terms: Sequence[Term], keyset: Keyset) -> ColumnElement[bool]:
     spans that many terms.
     """
     values = [*_flat(keyset.values), keyset.id]
+    # Typed like their columns, as a plain comparison's values are (UTC instants, SQLite's UUIDs).
+    bound = [
+        None if value is None else literal(value, term.expression.type)
+        for term, value in zip(terms, values, strict=True)
+    ]
+    return _after(terms, bound)
+
+
+def after_parameters(terms: Sequence[Term], nulls: Sequence[bool]) -> ColumnElement[bool]:
+    """`after` for a statement built once and run with many keysets: each value of the keyset is
+    a parameter, `after_0`, `after_1`, ... (`page_parameters` gives them), but those that are
+    NULL (`nulls`), which change the statement itself."""
+    bound = [
+        None if null else bindparam(f"after_{index}", type_=term.expression.type)
+        for index, (term, null) in enumerate(zip(terms, nulls, strict=True))
+    ]
+    return _after(terms, bound)
+
+
+def keyset_nulls(keyset: Keyset) -> tuple[bool, ...]:
+    """Which values of the keyset are NULL: what a statement built by `after_parameters` depends on."""
+    return tuple(value is None for value in [*_flat(keyset.values), keyset.id])
+
+
+def page_parameters(page: PageRequest) -> dict[str, object]:
+    """The values of the parameters of a statement built by `paged_by_parameters`."""
+    parameters: dict[str, object] = {"offset": page.offset, "limit": page.rows_to_read}
+    if page.after is not None:
+        values = [*_flat(page.after.values), page.after.id]
+        parameters |= {f"after_{index}": value for index, value in enumerate(values) if value is not None}
+    return parameters
+
+
+def _after(terms: Sequence[Term], values: Sequence[ColumnElement[Any] | None]) -> ColumnElement[bool]:
     steps: list[ColumnElement[bool]] = []
     level_so_far: list[ColumnElement[bool]] = []
     for term, value in zip(terms, values, strict=True):
@@ -89,7 +126,22 @@ def paged(statement: Select[*_Columns], terms: Sequence[Term], page: PageRequest
     return statement.order_by(*order_by(terms)).offset(page.offset).limit(page.rows_to_read)
 
 
-def _from(terms: Sequence[Term], values: Sequence[object]) -> ColumnElement[bool]:
+# The parameters of a page's offset and limit in statements built once.
+OFFSET = bindparam("offset", type_=Integer)
+LIMIT = bindparam("limit", type_=Integer)
+
+
+def paged_by_parameters(
+    statement: Select[*_Columns], terms: Sequence[Term], after_nulls: tuple[bool, ...] | None
+) -> Select[*_Columns]:
+    """`paged` for a statement built once: offset, limit and keyset are parameters, whose values
+    `page_parameters` gives. `after_nulls`: `keyset_nulls` of the page's keyset, None for an offset page."""
+    if after_nulls is not None:
+        statement = statement.where(after_parameters(terms, after_nulls))
+    return statement.order_by(*order_by(terms)).offset(OFFSET).limit(LIMIT)
+
+
+def _from(terms: Sequence[Term], values: Sequence[ColumnElement[Any] | None]) -> ColumnElement[bool]:
     """The rows at or after the keyset by its leading terms, as one comparison an index can seek.
 
     The longest run of leading terms in one direction and without NULLs is compared as a row value
@@ -103,13 +155,12 @@ def _from(terms: Sequence[Term], values: Sequence[object]) -> ColumnElement[bool
         bound = expression <= values[0] if first.descending else expression >= values[0]
         return or_(bound, expression.is_(None))
     run = list(takewhile(lambda term: term.descending == first.descending and not term.nullable, terms))
-    # Typed like their columns, as a plain comparison's values are (UTC instants, SQLite's UUIDs).
     left = tuple_(*(term.expression for term in run))
-    right = tuple_(*(literal(value, term.expression.type) for term, value in zip(run, values, strict=False)))
+    right = tuple_(*values[: len(run)])
     return left <= right if first.descending else left >= right
 
 
-def _beyond(term: Term, value: object) -> ColumnElement[bool]:
+def _beyond(term: Term, value: ColumnElement[Any] | None) -> ColumnElement[bool]:
     """The rows this term alone puts after `value`."""
     if value is None:
         return false()  # NULLs come last: nothing comes after one
@@ -118,7 +169,7 @@ def _beyond(term: Term, value: object) -> ColumnElement[bool]:
     return or_(beyond, expression.is_(None)) if term.nullable else beyond
 
 
-def _level(term: Term, value: object) -> ColumnElement[bool]:
+def _level(term: Term, value: ColumnElement[Any] | None) -> ColumnElement[bool]:
     """The rows this term puts level with `value`."""
     return term.expression.is_(None) if value is None else term.expression == value
 

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, TypeVarTuple
 from uuid import UUID
 
@@ -50,6 +50,12 @@ class SqlAlchemyTagRepository:
         statement = (
             _live(select(*_TAG_COLUMNS)).where(_tags.c.project_id == project_id).order_by(*self._by_name())
         )
+        return [_tag_from_row(row) for row in await self._session.execute(statement)]
+
+    async def get_many(self, tag_ids: Collection[UUID]) -> Sequence[Tag]:
+        if not tag_ids:
+            return []
+        statement = _live(select(*_TAG_COLUMNS)).where(_tags.c.id.in_(tag_ids))
         return [_tag_from_row(row) for row in await self._session.execute(statement)]
 
     async def find_by_names(self, project_id: UUID, names: Sequence[str]) -> Sequence[Tag]:

@@ -1,12 +1,27 @@
 import builtins
-import dataclasses
 import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Uuid,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,8 +34,19 @@ from adapters.persistence.sqlalchemy.models import (
     TaskModel,
     UserModel,
     task_tags,
+    task_watchers,
 )
-from adapters.persistence.sqlalchemy.sorting import Term, after, by_code_point, order_by, paged
+from adapters.persistence.sqlalchemy.sorting import (
+    LIMIT,
+    OFFSET,
+    Term,
+    after_parameters,
+    by_code_point,
+    keyset_nulls,
+    order_by,
+    page_parameters,
+    paged_by_parameters,
+)
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Page, PageRequest, SortKey
 from domain.projects import tag_name_key
@@ -37,6 +63,7 @@ _tags = TagModel.__table__
 _comments = CommentModel.__table__
 _assignees = UserModel.__table__.alias("assignee")
 _reporters = UserModel.__table__.alias("reporter")
+_watchers = task_watchers
 
 # `~is_deleted` as the partial indexes of live tasks spell their WHERE (see models.LIVE_TASK).
 _LIVE_TASK = ~_tasks.c.is_deleted
@@ -87,6 +114,42 @@ _SUMMARIES = (
     )
     .where(_LIVE_PROJECT)
 )
+
+# Each summary says whether the reader watches its task: a lookup in the watchers' primary key
+# per row, inside the statement. Built once; the reader's id is a parameter of each execution.
+_SUMMARIES_FOR_NOBODY = _SUMMARIES.add_columns(false().label("watching"))
+_SUMMARIES_FOR_VIEWER = _SUMMARIES.add_columns(
+    exists()
+    .where(
+        _watchers.c.task_id == _tasks.c.id,
+        _watchers.c.user_id == bindparam("viewer", type_=_watchers.c.user_id.type),
+    )
+    .label("watching")
+)
+
+
+def _summaries_for(viewer: UUID | None) -> Select[Any]:
+    """The summaries' statement, for a reader (execute it with `_for(viewer)`) or for nobody."""
+    return _SUMMARIES_FOR_NOBODY if viewer is None else _SUMMARIES_FOR_VIEWER
+
+
+def _for(viewer: UUID | None) -> dict[str, UUID]:
+    return {} if viewer is None else {"viewer": viewer}
+
+
+# The tags of a page's tasks, built once: executing a prebuilt statement skips building it and
+# computing its cache key. On PostgreSQL the ids go as one array parameter (`= ANY($1)`), so the
+# statement is the same for every page size and asyncpg prepares it once; SQLite has no arrays
+# and gets one parameter per id.
+_TAGS_OF = select(task_tags.c.task_id, _tags.c.id, _tags.c.name, _tags.c.color).join(
+    _tags, _tags.c.id == task_tags.c.tag_id
+)
+_TAGS_OF_TASKS = {
+    "postgresql": _TAGS_OF.where(
+        task_tags.c.task_id == any_(bindparam("task_ids", type_=postgresql.ARRAY(Uuid())))
+    ),
+    "sqlite": _TAGS_OF.where(task_tags.c.task_id.in_(bindparam("task_ids", expanding=True))),
+}
 
 
 class SqlAlchemyTaskRepository:
@@ -143,27 +206,65 @@ class SqlAlchemyTaskRepository:
         task_id: UUID | None = await self._session.scalar(statement)
         return task_id
 
-    async def get_summary(self, task_id: UUID, *, include_deleted: bool = False) -> TaskSummary | None:
-        statement = _SUMMARIES.where(_tasks.c.id == task_id)
+    async def get_many(self, task_ids: Collection[UUID]) -> Sequence[Task]:
+        statement = (
+            select(TaskModel)
+            .join(TaskModel.project)
+            .where(
+                TaskModel.id.in_(task_ids),
+                TaskModel.is_deleted.is_(False),
+                ProjectModel.is_deleted.is_(False),
+            )
+            .options(joinedload(TaskModel.tags))
+        )
+        models = (await self._session.scalars(statement)).unique().all()
+        for model in models:
+            self._read_for_change[model.id] = model
+        return [task_from_model(model) for model in models]
+
+    async def get_summary(
+        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+    ) -> TaskSummary | None:
+        statement = _summaries_for(viewer).where(_tasks.c.id == task_id)
         if not include_deleted:
             statement = statement.where(_LIVE_TASK)
-        row = (await self._session.execute(statement)).one_or_none()
+        row = (await self._session.execute(statement, _for(viewer))).one_or_none()
         if row is None:
             return None
         summaries = await self._summaries([row])
         return summaries[0]
 
+    async def get_summaries(
+        self, task_ids: Sequence[UUID], *, viewer: UUID | None = None
+    ) -> Sequence[TaskSummary]:
+        if not task_ids:
+            return []
+        statement = _summaries_for(viewer).where(_tasks.c.id.in_(task_ids), _LIVE_TASK)
+        rows = (await self._session.execute(statement, _for(viewer))).all()
+        found = {summary.task.id: summary for summary in await self._summaries(rows)}
+        return [found[task_id] for task_id in task_ids if task_id in found]
+
     async def list(
-        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
+        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest, *, viewer: UUID | None = None
     ) -> Page[TaskSummary]:
-        conditions = _conditions(filters)
-        total = await self._session.scalar(_count(conditions))
-        # One project's list reads that project's index anyway; the per-project read is for lists
-        # across a member's projects.
-        if filters.visible_to is not None and filters.project_id is None and self._postgresql():
-            conditions = [_tasks.c.id.in_(self._first_of_each_visible_project(filters, sort, page))]
-        statement = paged(_SUMMARIES.where(*conditions), self._terms(sort), page)
-        summaries = await self._summaries((await self._session.execute(statement)).all())
+        given = _filter_parameters(filters)
+        dialect = self._session.get_bind().dialect.name
+        shape = _ListShape(
+            filters=tuple(given),
+            sort=tuple(sort),
+            after_nulls=None if page.after is None else keyset_nulls(page.after),
+            # One project's list reads that project's index anyway; the per-project read is for
+            # lists across a member's projects.
+            per_project=filters.visible_to is not None
+            and filters.project_id is None
+            and dialect == "postgresql",
+            dialect=dialect,
+            for_viewer=viewer is not None,
+        )
+        count, rows = _list_statements(shape)
+        parameters = given | page_parameters(page) | _for(viewer)
+        total = await self._session.scalar(count, parameters)
+        summaries = await self._summaries((await self._session.execute(rows, parameters)).all())
         return Page.cut(summaries, total or 0, page, lambda summary: task_keyset(summary, sort))
 
     async def update(self, task: Task) -> None:
@@ -174,6 +275,14 @@ class SqlAlchemyTaskRepository:
 
     async def restore(self, task: Task) -> None:
         await self._save(task)
+
+    async def tag_sets_carrying(self, tag_id: UUID) -> dict[UUID, frozenset[UUID]]:
+        carriers = select(task_tags.c.task_id).where(task_tags.c.tag_id == tag_id)
+        statement = select(task_tags.c.task_id, task_tags.c.tag_id).where(task_tags.c.task_id.in_(carriers))
+        sets: defaultdict[UUID, set[UUID]] = defaultdict(set)
+        for task_id, carried in await self._session.execute(statement):
+            sets[task_id].add(carried)
+        return {task_id: frozenset(tags) for task_id, tags in sets.items()}
 
     async def count_assigned(self, project_id: UUID, user_id: UUID) -> int:
         statement = select(func.count()).where(
@@ -191,10 +300,25 @@ class SqlAlchemyTaskRepository:
         if model is None or model.version != task.version - 1:
             raise StaleVersion("the task was changed by another request")
         copy_task_onto_model(task, model)
-        if {tag.id for tag in model.tags} != task.tag_ids:
-            model.tags = list(await self._tag_models(task.tag_ids))
         # Flushing here runs the versioned UPDATE now, inside the unit of work's error translation.
         await self._session.flush()
+        linked = {tag.id for tag in model.tags}
+        if linked != task.tag_ids:
+            await self._relink(task.id, linked, task.tag_ids)
+            # The loaded collection no longer says what is stored; a later read loads it anew.
+            self._session.expire(model, ["tags"])
+
+    async def _relink(self, task_id: UUID, linked: Collection[UUID], wanted: Collection[UUID]) -> None:
+        """The task's tag links made `wanted`: at most a DELETE and an INSERT, without reading the
+        tags (a tag that does not exist is refused by the links' foreign key, as a Conflict)."""
+        removed, added = set(linked) - set(wanted), set(wanted) - set(linked)
+        if removed:
+            await self._session.execute(
+                delete(task_tags).where(task_tags.c.task_id == task_id, task_tags.c.tag_id.in_(removed))
+            )
+        if added:
+            rows = [{"task_id": task_id, "tag_id": tag_id} for tag_id in sorted(added)]
+            await self._session.execute(insert(task_tags).values(rows))
 
     async def _tag_models(self, tag_ids: Collection[UUID]) -> Sequence[TagModel]:
         if not tag_ids:
@@ -210,82 +334,194 @@ class SqlAlchemyTaskRepository:
         if not rows:
             return []
         tags = await self._tags_of([row.id for row in rows])
-        return [_summary_from_row(row, tags.get(row.id, ())) for row in rows]
+        refs = _PageRefs()
+        return [_summary_from_row(row, tags.get(row.id, ()), refs) for row in rows]
 
     async def _tags_of(self, task_ids: Sequence[UUID]) -> dict[UUID, builtins.list[TagRef]]:
         """The tags of every task of a page, in one statement, by name (code point order) then id."""
-        statement = (
-            select(task_tags.c.task_id, _tags.c.id, _tags.c.name, _tags.c.color)
-            .join(_tags, _tags.c.id == task_tags.c.tag_id)
-            .where(task_tags.c.task_id.in_(task_ids))
-        )
+        statement = _TAGS_OF_TASKS[self._session.get_bind().dialect.name]
         tags: defaultdict[UUID, builtins.list[TagRef]] = defaultdict(builtins.list)
-        for task_id, tag_id, name, color in await self._session.execute(statement):
+        for task_id, tag_id, name, color in await self._session.execute(statement, {"task_ids": task_ids}):
             tags[task_id].append(TagRef(id=tag_id, name=name, color=color))
         for task_tags_of_one in tags.values():
             task_tags_of_one.sort(key=lambda tag: (tag.name, tag.id))
         return tags
 
-    def _first_of_each_visible_project(
-        self, filters: TaskFilters, sort: Sequence[SortKey], page: PageRequest
-    ) -> Select[UUID]:
-        """The ids of the first matching tasks of each of the member's live projects: as many as
-        the page reads, after its offset or its keyset.
 
-        A member's page is among them. Read in the order of an index of all tasks, the member's
-        list would pass over the tasks of every other project until it had a page, most of the
-        table when the member's projects are small or young; each LATERAL read here takes one
-        project's tasks through that project's own index. (PostgreSQL only: SQLite has no LATERAL.)
-        """
-        visible = (
-            select(_members.c.project_id, _projects.c.key)
-            .join(_projects, _projects.c.id == _members.c.project_id)
-            .where(_members.c.user_id == filters.visible_to, _LIVE_PROJECT)
-            .subquery("visible")
+@dataclass(frozen=True, slots=True)
+class _ListShape:
+    """What a list's statements depend on, but for the values they bind: which filters are given
+    (by the names of their parameters), the sort, where the page starts, and the dialect.
+
+    Each shape's statements are built once (`_list_statements`) and run with the values of each
+    request as parameters: building a statement and computing its cache key cost more than
+    running it does (measured on GET /tasks: 2.9 million of 14.8 million instructions).
+    """
+
+    filters: tuple[str, ...]
+    sort: tuple[SortKey, ...]
+    after_nulls: tuple[bool, ...] | None  # a keyset page: which of its values are NULL
+    per_project: bool
+    dialect: str
+    for_viewer: bool  # the page says for a reader whether they watch each task
+
+
+def _filter_parameters(filters: TaskFilters) -> dict[str, object]:
+    """The filters given, each by the name of the parameter its condition (`_condition`) binds."""
+    given: dict[str, object] = {}
+    if not filters.include_deleted:
+        given["live_only"] = True
+    if filters.visible_to is not None:
+        given["visible_to"] = filters.visible_to
+    if filters.project_id is not None:
+        given["project_id"] = filters.project_id
+    # By rank, as the index of live tasks' counts holds ranks (the CHECKs tie them to the names).
+    if filters.statuses:
+        given["status_ranks"] = sorted(rank(status) for status in filters.statuses)
+    if filters.priorities:
+        given["priority_ranks"] = sorted(rank(priority) for priority in filters.priorities)
+    if filters.unassigned:
+        given["unassigned"] = True
+    elif filters.assignee_id is not None:
+        given["assignee_id"] = filters.assignee_id
+    if filters.reporter_id is not None:
+        given["reporter_id"] = filters.reporter_id
+    if filters.tag_names:
+        given["tag_keys"] = sorted({tag_name_key(name) for name in filters.tag_names})
+    if filters.watched_by is not None:
+        given["watched_by"] = filters.watched_by
+    if filters.due_before is not None:
+        given["due_before"] = filters.due_before
+    if filters.due_after is not None:
+        given["due_after"] = filters.due_after
+    if filters.text is not None:
+        # title_folded holds title.casefold(): matching folded forms ignores case the same way on
+        # both databases and in memory (SQL's lower() and LIKE differ between them beyond ASCII).
+        given["title_pattern"] = f"%{_escape_like(filters.text.casefold())}%"
+    return given
+
+
+def _condition(name: str) -> ColumnElement[bool]:
+    """The condition on the tasks table of the filter `name`, binding its parameter of that name."""
+    match name:
+        case "live_only":
+            return _LIVE_TASK
+        case "visible_to":
+            member_of = select(_members.c.project_id).where(_members.c.user_id == bindparam(name))
+            return _tasks.c.project_id.in_(member_of)
+        case "status_ranks" | "priority_ranks":
+            column = _tasks.c.status_rank if name == "status_ranks" else _tasks.c.priority_rank
+            return column.in_(bindparam(name, expanding=True))
+        case "unassigned":
+            return _tasks.c.assignee_id.is_(None)
+        case "tag_keys":
+            tagged = (
+                select(task_tags.c.task_id)
+                .join(_tags, _tags.c.id == task_tags.c.tag_id)
+                .where(_tags.c.name_key.in_(bindparam(name, expanding=True)))
+            )
+            return _tasks.c.id.in_(tagged)
+        case "watched_by":
+            watched = select(_watchers.c.task_id).where(_watchers.c.user_id == bindparam(name))
+            return _tasks.c.id.in_(watched)
+        case "due_before":
+            return _tasks.c.due_date < bindparam(name)
+        case "due_after":
+            return _tasks.c.due_date > bindparam(name)
+        case "title_pattern":
+            # On PostgreSQL a trigram index serves this LIKE '%...%'.
+            return _tasks.c.title_folded.like(bindparam(name), escape=_LIKE_ESCAPE)
+    same_as = {
+        "project_id": _tasks.c.project_id,
+        "assignee_id": _tasks.c.assignee_id,
+        "reporter_id": _tasks.c.reporter_id,
+    }
+    return same_as[name] == bindparam(name)
+
+
+_LIKE_ESCAPE = "/"
+
+
+def _escape_like(text: str) -> str:
+    """The text as a LIKE pattern that matches it literally."""
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, _LIKE_ESCAPE + special)
+    return text
+
+
+@functools.lru_cache(maxsize=512)
+def _list_statements(shape: _ListShape) -> tuple[Select[int], Select[Any]]:
+    """The count and the page of a list of this shape (cached: shapes are few, requests many)."""
+    conditions = [_condition(name) for name in shape.filters]
+    terms = _terms(shape.dialect, shape.sort)
+    if shape.per_project:
+        first = _first_of_each_visible_project(
+            shape, [c for n, c in zip(shape.filters, conditions, strict=True) if n != "visible_to"]
         )
-        first = select(_tasks.c.id).where(
-            _tasks.c.project_id == visible.c.project_id,
-            *_conditions(dataclasses.replace(filters, visible_to=None)),
-        )
-        if page.after is not None:
-            # A keyset names a task key by project key and number: the project's is its own.
-            first = first.where(after(self._terms(sort, project_key=visible.c.key), page.after))
-        first_ids = (
-            first.order_by(*order_by(self._terms(sort, project_key=None)))
-            .limit(page.offset + page.rows_to_read)
-            .lateral("first")
-        )
-        return select(first_ids.c.id).select_from(visible.join(first_ids, true()))
+        page_conditions: list[ColumnElement[Any]] = [_tasks.c.id.in_(first)]
+    else:
+        page_conditions = conditions
+    summaries = _SUMMARIES_FOR_VIEWER if shape.for_viewer else _SUMMARIES_FOR_NOBODY
+    page = paged_by_parameters(summaries.where(*page_conditions), terms, shape.after_nulls)
+    return _count(conditions), page
 
-    def _postgresql(self) -> bool:
-        return self._session.get_bind().dialect.name == "postgresql"
 
-    def _terms(
-        self, sort: Sequence[SortKey], *, project_key: ColumnElement[str] | None = _projects.c.key
-    ) -> builtins.list[Term]:
-        """The ORDER BY terms: the sort keys, then id; text by code point (COLLATE "C") on PostgreSQL too.
+def _first_of_each_visible_project(
+    shape: _ListShape, conditions: Sequence[ColumnElement[Any]]
+) -> Select[tuple[UUID]]:
+    """The ids of the first matching tasks of each of the member's live projects: as many as
+    the page reads, after its offset or its keyset.
 
-        Statuses and priorities order by their stored ranks, which the indexes of live tasks hold.
-        Tasks without a due date come last in both directions (NULLS LAST); on PostgreSQL that is
-        what ascending order does anyway, so `-priority,due_date` reads its index in order.
-        `key` orders by `project_key`, then number; by number alone within a project (None).
-        """
-        text = functools.partial(by_code_point, self._session)
-        expressions: dict[str, Sequence[Any]] = {
-            "key": [_tasks.c.number] if project_key is None else [text(project_key), _tasks.c.number],
-            "title": [text(_tasks.c.title)],
-            "status": [_tasks.c.status_rank],
-            "priority": [_tasks.c.priority_rank],
-            "due_date": [_tasks.c.due_date],
-            "created_at": [_tasks.c.created_at],
-            "updated_at": [_tasks.c.updated_at],
-        }
-        terms = [
-            Term(expression, key.descending, nullable=key.field == "due_date")
-            for key in sort
-            for expression in expressions[key.field]
-        ]
-        return [*terms, Term(_tasks.c.id)]
+    A member's page is among them. Read in the order of an index of all tasks, the member's
+    list would pass over the tasks of every other project until it had a page, most of the
+    table when the member's projects are small or young; each LATERAL read here takes one
+    project's tasks through that project's own index. (PostgreSQL only: SQLite has no LATERAL.)
+    """
+    visible = (
+        select(_members.c.project_id, _projects.c.key)
+        .join(_projects, _projects.c.id == _members.c.project_id)
+        .where(_members.c.user_id == bindparam("visible_to"), _LIVE_PROJECT)
+        .subquery("visible")
+    )
+    first = select(_tasks.c.id).where(_tasks.c.project_id == visible.c.project_id, *conditions)
+    if shape.after_nulls is not None:
+        # A keyset names a task key by project key and number: the project's is its own.
+        terms = _terms(shape.dialect, shape.sort, project_key=visible.c.key)
+        first = first.where(after_parameters(terms, shape.after_nulls))
+    first_ids = (
+        first.order_by(*order_by(_terms(shape.dialect, shape.sort, project_key=None)))
+        .limit(OFFSET + LIMIT)
+        .lateral("first")
+    )
+    return select(first_ids.c.id).select_from(visible.join(first_ids, true()))
+
+
+def _terms(
+    dialect: str, sort: Sequence[SortKey], *, project_key: ColumnElement[str] | None = _projects.c.key
+) -> list[Term]:
+    """The ORDER BY terms: the sort keys, then id; text by code point (COLLATE "C") on PostgreSQL too.
+
+    Statuses and priorities order by their stored ranks, which the indexes of live tasks hold.
+    Tasks without a due date come last in both directions (NULLS LAST); on PostgreSQL that is
+    what ascending order does anyway, so `-priority,due_date` reads its index in order.
+    `key` orders by `project_key`, then number; by number alone within a project (None).
+    """
+    text = functools.partial(by_code_point, dialect)
+    expressions: dict[str, Sequence[Any]] = {
+        "key": [_tasks.c.number] if project_key is None else [text(project_key), _tasks.c.number],
+        "title": [text(_tasks.c.title)],
+        "status": [_tasks.c.status_rank],
+        "priority": [_tasks.c.priority_rank],
+        "due_date": [_tasks.c.due_date],
+        "created_at": [_tasks.c.created_at],
+        "updated_at": [_tasks.c.updated_at],
+    }
+    terms = [
+        Term(expression, key.descending, nullable=key.field == "due_date")
+        for key in sort
+        for expression in expressions[key.field]
+    ]
+    return [*terms, Term(_tasks.c.id)]
 
 
 def _count(conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
@@ -306,50 +542,27 @@ def _count(conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
     return select(matching - of_deleted_projects)
 
 
-def _conditions(filters: TaskFilters) -> list[ColumnElement[Any]]:
-    """The filters as conditions on the tasks table; each statement adds "of a live project"."""
-    conditions: list[ColumnElement[Any]] = []
-    if not filters.include_deleted:
-        conditions.append(_LIVE_TASK)
-    if filters.visible_to is not None:
-        member_of = select(_members.c.project_id).where(_members.c.user_id == filters.visible_to)
-        conditions.append(_tasks.c.project_id.in_(member_of))
-    if filters.project_id is not None:
-        conditions.append(_tasks.c.project_id == filters.project_id)
-    # By rank, as the index of live tasks' counts holds ranks (the CHECKs tie them to the names).
-    if filters.statuses:
-        conditions.append(_tasks.c.status_rank.in_(sorted(rank(status) for status in filters.statuses)))
-    if filters.priorities:
-        conditions.append(
-            _tasks.c.priority_rank.in_(sorted(rank(priority) for priority in filters.priorities))
-        )
-    if filters.unassigned:
-        conditions.append(_tasks.c.assignee_id.is_(None))
-    elif filters.assignee_id is not None:
-        conditions.append(_tasks.c.assignee_id == filters.assignee_id)
-    if filters.reporter_id is not None:
-        conditions.append(_tasks.c.reporter_id == filters.reporter_id)
-    if filters.tag_names:
-        keys = {tag_name_key(name) for name in filters.tag_names}
-        tagged = (
-            select(task_tags.c.task_id)
-            .join(_tags, _tags.c.id == task_tags.c.tag_id)
-            .where(_tags.c.name_key.in_(keys))
-        )
-        conditions.append(_tasks.c.id.in_(tagged))
-    if filters.due_before is not None:
-        conditions.append(_tasks.c.due_date < filters.due_before)
-    if filters.due_after is not None:
-        conditions.append(_tasks.c.due_date > filters.due_after)
-    if filters.text is not None:
-        # title_folded holds title.casefold(): matching folded forms ignores case the same way on
-        # both databases and in memory (SQL's lower() and LIKE differ between them beyond ASCII).
-        # On PostgreSQL a trigram index serves this LIKE '%...%'.
-        conditions.append(_tasks.c.title_folded.contains(filters.text.casefold(), autoescape=True))
-    return conditions
+class _PageRefs:
+    """The projects and people of one page, each made once: a page's tasks share a few of them."""
+
+    def __init__(self) -> None:
+        self._projects: dict[UUID, ProjectRef] = {}
+        self._people: dict[UUID, UserRef] = {}
+
+    def project(self, project_id: UUID, key: str, name: str) -> ProjectRef:
+        ref = self._projects.get(project_id)
+        if ref is None:
+            ref = self._projects[project_id] = ProjectRef(id=project_id, key=key, name=name)
+        return ref
+
+    def person(self, user_id: UUID, full_name: str) -> UserRef:
+        ref = self._people.get(user_id)
+        if ref is None:
+            ref = self._people[user_id] = UserRef(id=user_id, full_name=full_name)
+        return ref
 
 
-def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef]) -> TaskSummary:
+def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef], refs: _PageRefs) -> TaskSummary:
     # By position, in the order of _SUMMARY_COLUMNS: on every row of every page, unpacking a row is
     # about three times cheaper than reading its fields by name.
     (
@@ -373,6 +586,7 @@ def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef]) -> Tas
         assignee_name,
         reporter_name,
         comment_count,
+        watching,
     ) = row
     task = Task(
         id=task_id,
@@ -394,9 +608,10 @@ def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef]) -> Tas
     )
     return TaskSummary(
         task=task,
-        project=ProjectRef(id=project_id, key=project_key, name=project_name),
-        assignee=None if assignee_id is None else UserRef(id=assignee_id, full_name=assignee_name),
-        reporter=UserRef(id=reporter_id, full_name=reporter_name),
+        project=refs.project(project_id, project_key, project_name),
+        assignee=None if assignee_id is None else refs.person(assignee_id, assignee_name),
+        reporter=refs.person(reporter_id, reporter_name),
         tags=tuple(tags),
         comment_count=comment_count,
+        watching=bool(watching),
     )

@@ -15,15 +15,19 @@ from adapters.persistence.sqlalchemy.errors import (
     to_read_only_violation,
     to_storage_failure,
 )
+from adapters.persistence.sqlalchemy.history import SqlAlchemyHistoryRepository
 from adapters.persistence.sqlalchemy.idempotency import claim_key, record_response
 from adapters.persistence.sqlalchemy.projects import SqlAlchemyProjectRepository
 from adapters.persistence.sqlalchemy.tags import SqlAlchemyTagRepository
 from adapters.persistence.sqlalchemy.tasks import SqlAlchemyTaskRepository
 from adapters.persistence.sqlalchemy.users import SqlAlchemyUserRepository
+from adapters.persistence.sqlalchemy.watchers import SqlAlchemyWatcherRepository
 from domain.comments import CommentRepository
+from domain.history import HistoryRepository
 from domain.projects import ProjectRepository, TagRepository
 from domain.tasks import TaskRepository
 from domain.users import UserRepository
+from domain.watching import WatcherRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -60,6 +64,9 @@ class SqlAlchemyUnitOfWork:
         self.tags: TagRepository = SqlAlchemyTagRepository(session)
         self.tasks: TaskRepository = SqlAlchemyTaskRepository(session)
         self.comments: CommentRepository = SqlAlchemyCommentRepository(session)
+        self._history = SqlAlchemyHistoryRepository(session)
+        self.history: HistoryRepository = self._history
+        self.watchers: WatcherRepository = SqlAlchemyWatcherRepository(session)
 
     @asynccontextmanager
     async def read_only(self) -> AsyncIterator[None]:
@@ -70,6 +77,23 @@ class SqlAlchemyUnitOfWork:
             await self._end(error)
             raise
         await self._end(None)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A SAVEPOINT: on an exception, what the block wrote and recorded is rolled back, the
+        error leaves translated as at the end of a unit of work, and the transaction goes on."""
+        assert self._transaction is not None, "a savepoint needs an open unit of work"
+        mark = self._history.mark()
+        nested = await self._session.begin_nested()
+        try:
+            yield
+        except BaseException as error:
+            await nested.rollback()
+            self._history.forget_since(mark)
+            if (translated := _translated(error)) is not None:
+                raise translated from error
+            raise
+        await nested.commit()
 
     async def __aenter__(self) -> Self:
         await self._begin(read_only=False)
@@ -118,8 +142,11 @@ class SqlAlchemyUnitOfWork:
         transaction, self._transaction = self._transaction, None
         try:
             if exc is None:
+                # What the use case recorded goes in with its change, in this transaction.
+                await self._history.write()
                 await transaction.commit()
             else:
+                self._history.discard()
                 await transaction.rollback()
         except Exception as commit_error:
             # A commit whose flush failed leaves the transaction open: end it, giving the
@@ -139,6 +166,7 @@ class SqlAlchemyUnitOfWork:
         assert self._once is not None
         try:
             # What the commit would refuse is refused now, while the use case can still report it.
+            await self._history.write()
             await self._session.flush()
         except Exception as error:
             await self._end(error)

@@ -1,8 +1,8 @@
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, func, select
+from sqlalchemy import ColumnElement, Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import (
@@ -14,7 +14,7 @@ from adapters.persistence.sqlalchemy.models import UserModel
 from adapters.persistence.sqlalchemy.sorting import paged, table_terms
 from domain.errors import StaleVersion
 from domain.paging import Keyset, Page, PageRequest, SortKey
-from domain.users import Actor, Standing, User, UserFilters, UserRole
+from domain.users import Actor, Standing, User, UserFilters, UserRef, UserRole
 
 # Reads go through the table (SQLAlchemy Core): rows become domain values directly, with no identity
 # map and no ORM objects. Writes, and reads whose result a use case saves, use the model.
@@ -22,6 +22,11 @@ _users = UserModel.__table__
 
 # Every column, because the repository hands out whole User entities: `list` too, as its Protocol
 # says, though UserRead shows all but password_hash (leaving it out needs a read model of its own).
+# The first statement of every signed-in request: two columns, no entity; built once.
+_STANDING = select(_users.c.role, _users.c.password_hash).where(
+    _users.c.id == bindparam("user_id"), _users.c.is_active, _users.c.is_deleted.is_(False)
+)
+
 _USER_COLUMNS = (
     _users.c.id,
     _users.c.email,
@@ -55,15 +60,21 @@ class SqlAlchemyUserRepository:
         model = await self._session.scalar(statement)
         return None if model is None else user_from_model(model)
 
+    async def get_refs(self, user_ids: Collection[UUID]) -> dict[UUID, UserRef]:
+        if not user_ids:
+            return {}
+        statement = select(_users.c.id, _users.c.full_name).where(_users.c.id.in_(user_ids))
+        return {
+            row.id: UserRef(id=row.id, full_name=row.full_name)
+            for row in await self._session.execute(statement)
+        }
+
     async def find_standing(self, user_id: UUID) -> Standing | None:
-        # The first statement of every signed-in request: two columns, no entity.
-        statement = select(_users.c.role, _users.c.password_hash).where(
-            _users.c.id == user_id, _users.c.is_active, _users.c.is_deleted.is_(False)
-        )
-        row = (await self._session.execute(statement)).one_or_none()
+        row = (await self._session.execute(_STANDING, {"user_id": user_id})).one_or_none()
         if row is None:
             return None
-        return Standing(actor=Actor(id=user_id, role=UserRole(row.role)), password_hash=row.password_hash)
+        role, password_hash = row
+        return Standing(actor=Actor(id=user_id, role=role), password_hash=password_hash)
 
     async def get_by_email(self, email: str) -> User | None:
         statement = select(*_USER_COLUMNS).where(_users.c.email == email, _users.c.is_deleted.is_(False))

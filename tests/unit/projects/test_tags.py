@@ -25,8 +25,8 @@ def update(uow: InMemoryUnitOfWork, clock: FakeClock) -> UpdateTag:
 
 
 @pytest.fixture
-def delete(uow: InMemoryUnitOfWork) -> DeleteTag:
-    return DeleteTag(uow)
+def delete(uow: InMemoryUnitOfWork, clock: FakeClock) -> DeleteTag:
+    return DeleteTag(uow, clock)
 
 
 @pytest.fixture

@@ -68,7 +68,8 @@ async def test_created_task_is_stored(
 ) -> None:
     summary = await create.execute(CreateTaskCommand(manager.as_actor(), project.id, title="Stored"))
 
-    assert await world.summary(summary.task.id) == summary
+    assert await world.summary(summary.task.id, viewer=manager.id) == summary
+    assert summary.watching, "the reporter watches the task"
 
 
 async def test_viewer_cannot_create_a_task(
