@@ -24,9 +24,10 @@ from adapters.http.controllers.users import UserController
 from adapters.http.controllers.webhooks import WebhookController
 from adapters.http.docs import CONTENT_SECURITY_POLICY, DOCS_PATH, OfflineSwaggerUI
 from adapters.http.metrics import PROMETHEUS, forget_this_worker, metrics_router
+from adapters.http.openapi import ClosedStructSchemas, answer_options_with_every_method, operation_id
 from adapters.http.problems import EXCEPTION_HANDLERS
 from adapters.http.rate_limits import limit_writes
-from adapters.http.reading import TaskboardRequest, refuse_unreadable_query
+from adapters.http.reading import TaskboardRequest, refuse_loosely_typed_body, refuse_unreadable_query
 from adapters.http.request_log import RequestLog
 from adapters.settings import Settings
 from adapters.webhooks.dispatcher import dispatcher_for
@@ -62,6 +63,7 @@ async def read_then_limit(request: Request[Any, Any, Any]) -> None:
     """Litestar takes one hook before the handler: an unreadable query is refused before it can
     count against the caller's writes."""
     await refuse_unreadable_query(request)
+    await refuse_loosely_typed_body(request)
     await limit_writes(request)
 
 
@@ -125,6 +127,7 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_class=TaskboardRequest,
+        plugins=[ClosedStructSchemas()],
         before_request=read_then_limit,
         on_app_init=[jwt_auth(settings).on_app_init],
         # In each worker process: uvicorn starts them afresh, so the parent's settings do not carry over.
@@ -142,12 +145,14 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
             description="Task tracking over HTTP. Errors are RFC 9457 problem details.",
             path=DOCS_PATH,
             render_plugins=[OfflineSwaggerUI()],
+            operation_id_creator=operation_id,
         ),
         debug=False,
         # Logging is configured once per process, for uvicorn and the app alike (adapters/logs.py);
         # Litestar's own configuration would replace the root logger's handlers in each worker.
         logging_config=None,
     )
+    answer_options_with_every_method(app)
     setup_dishka(container, app)
     # Outermost, around routing: Litestar runs app middleware only for requests it routed, and a
     # 404 for an unknown path or a 405 needs its id and its access line too.

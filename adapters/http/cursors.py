@@ -20,7 +20,9 @@ FIELD = "cursor"
 _MAC_BYTES = 16
 # Only tells queries apart (the MAC protects it), so 64 bits of SHA-256 are plenty.
 _SCOPE_BYTES = 8
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+# The alphabet of every cursor; the OpenAPI document states it (adapters/http/paging.py).
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
+_BASE64URL = re.compile(CURSOR_PATTERN)
 # msgpack keeps ids as 16 bytes and instants as timestamps: about half the size of JSON.
 _encoder = msgspec.msgpack.Encoder(uuid_format="bytes")
 

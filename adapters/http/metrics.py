@@ -15,7 +15,7 @@ from litestar.types import Guard
 from prometheus_client import multiprocess
 
 # taskboard_requests_total and taskboard_request_duration_seconds by method, route template and
-# status: `group_path` labels a request with its route's template (/api/v1/tasks/{task_ref}),
+# status: `group_path` labels a request with its route's template (/api/v1/tasks/{task_id}),
 # not its path, so every task does not become a series of its own.
 PROMETHEUS = PrometheusConfig(app_name="taskboard", prefix="taskboard", group_path=True)
 

@@ -7,10 +7,11 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
+from litestar.openapi.spec import OpenAPIType
 from litestar.params import QueryParameter
 
+from adapters.http.cursors import CURSOR_PATTERN, CursorCodec
 from adapters.http.cursors import FIELD as CURSOR
-from adapters.http.cursors import CursorCodec
 from adapters.http.problems import UnreadableParameter
 from adapters.http.schemas.pages import PageBody
 from domain.paging import Page, PageRequest, SortFields, SortKey
@@ -25,6 +26,8 @@ Cursor = Annotated[
         description="Where the page starts: a `next_cursor` from the previous page of this same query "
         "(same filters and sort). Not with `offset`",
         max_length=MAX_CURSOR_LENGTH,
+        # Stated, not checked here: CursorCodec refuses anything but a cursor it issued, as a 400.
+        schema_extra={"oneOf": None, "type": OpenAPIType.STRING, "pattern": CURSOR_PATTERN},
     ),
 ]
 LINK_HEADER = [
@@ -33,6 +36,8 @@ LINK_HEADER = [
         description='RFC 8288: rel="next" while more items follow (by cursor after a cursor page, by offset '
         'after an offset page), and rel="prev" on an offset page past the first',
         documentation_only=True,
+        # Litestar documents a header as of the type of its value: a string.
+        value="",
     )
 ]
 Body = TypeVar("Body", bound=PageBody)
@@ -60,7 +65,9 @@ class Pager:
     ) -> PageRequest:
         if cursor is None:
             return PageRequest(offset=offset, limit=limit)
-        if OFFSET in self._request.query_params:
+        # An offset of 0 is the default, which clients generated from the document send with every
+        # request: it skips nothing, so it goes with a cursor.
+        if offset:
             raise UnreadableParameter("give a cursor or an offset, not both", CURSOR, OFFSET)
         keyset = self._cursors.decode(cursor, self._scope, [fields[key.field] for key in sort])
         return PageRequest(limit=limit, after=keyset)

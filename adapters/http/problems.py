@@ -1,6 +1,7 @@
 """Every error response, in one place: RFC 9457 problem details (application/problem+json)."""
 
 import logging
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
@@ -8,7 +9,11 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter, ParameterKwarg
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
+from adapters.http.body_errors import body_errors
 from adapters.http.request_log import request_id_of
 from domain.errors import (
     AuthenticationFailed,
@@ -26,22 +31,62 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 # What a 503 tells clients to wait before trying again: outages worth a 503 last seconds.
 RETRY_AFTER_SECONDS = 1
 logger = logging.getLogger(__name__)
+# How msgspec words a string that does not match a parameter's pattern.
+_PATTERN_MISMATCH = "Expected `str` matching regex"
+
+
+class Source(StrEnum):
+    """Where an offending input was."""
+
+    BODY = "body"
+    QUERY = "query"
+    PATH = "path"
+    HEADER = "header"
+    COOKIE = "cookie"
+
+
+# Each kind of problem has a URI of its own in `type` (RFC 9457 section 3.1.1); the README lists
+# them. A URN, since no page of the service's own describes them: a client compares it, never
+# fetches it.
+PROBLEM_TYPE_PREFIX = "urn:taskboard:problem:"
+PROBLEM_KINDS: dict[int, str] = {
+    HTTPStatus.BAD_REQUEST: "unreadable-request",
+    HTTPStatus.UNAUTHORIZED: "not-signed-in",
+    HTTPStatus.FORBIDDEN: "forbidden",
+    HTTPStatus.NOT_FOUND: "not-found",
+    HTTPStatus.METHOD_NOT_ALLOWED: "method-not-allowed",
+    HTTPStatus.CONFLICT: "conflict",
+    HTTPStatus.PRECONDITION_FAILED: "stale-version",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "body-too-large",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "unsupported-media-type",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "invalid-input",
+    HTTPStatus.TOO_MANY_REQUESTS: "rate-limited",
+    HTTPStatus.INTERNAL_SERVER_ERROR: "internal-error",
+    HTTPStatus.SERVICE_UNAVAILABLE: "unavailable",
+}
+
+
+def problem_type(status: int) -> str:
+    """The `type` URI of a problem with this status; a status no route gives on purpose (a 406,
+    say, from Litestar) has one built from its number."""
+    return PROBLEM_TYPE_PREFIX + PROBLEM_KINDS.get(status, f"status-{status}")
 
 
 class FieldError(msgspec.Struct, omit_defaults=True):
-    """One offending input: `field` names it (a body field, a query parameter or a header)."""
+    """One offending input: `field` names it as the client sent it (a body field, a query parameter
+    or a header), `source` says where. A readiness check that failed has no source."""
 
     field: str
     message: str
-    source: str | None = None
+    source: Source | None = None
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
     status: int
     title: str
     detail: str
     instance: str
-    type: str = "about:blank"
     errors: list[FieldError] = msgspec.field(default_factory=list)
     # The request's X-Request-ID, as in the log lines: what to quote when reporting the problem.
     request_id: str = ""
@@ -86,6 +131,7 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> Response[Problem]:
     body = Problem(
+        type=problem_type(status),
         status=status,
         title=HTTPStatus(status).phrase,
         detail=detail,
@@ -110,16 +156,26 @@ def status_of(error: DomainError, *, if_match: bool) -> HTTPStatus:
 
 
 def problem_of(error: DomainError, status: int, instance: str) -> Problem:
-    """The problem body of a domain error (the body alone: one item of a bulk answer is one)."""
-    errors = [FieldError(field=error.field, message=error.message)] if error.field else []
+    """The problem body of a domain error (the body alone: one item of a bulk answer is one, whose
+    fields at fault are the bulk body's)."""
+    errors = [FieldError(field=error.field, message=error.message, source=Source.BODY)] if error.field else []
     return Problem(
-        status=status, title=HTTPStatus(status).phrase, detail=error.message, instance=instance, errors=errors
+        type=problem_type(status),
+        status=status,
+        title=HTTPStatus(status).phrase,
+        detail=error.message,
+        instance=instance,
+        errors=errors,
     )
 
 
 def domain_error_to_problem(request: Request[Any, Any, Any], error: DomainError) -> Response[Problem]:
     status = status_of(error, if_match="if-match" in request.headers)
-    errors = [FieldError(field=error.field, message=error.message)] if error.field else None
+    errors = (
+        [FieldError(field=error.field, message=error.message, source=_source_of(request, error.field))]
+        if error.field
+        else None
+    )
     headers = None
     if isinstance(error, StoreUnavailable):
         # The cause (the driver's message, host names) is for the operator, not for the client.
@@ -139,7 +195,7 @@ def http_exception_to_problem(request: Request[Any, Any, Any], error: HTTPExcept
     status = error.status_code
     errors: list[FieldError] = []
     if isinstance(error, ValidationException) and isinstance(error.extra, list):
-        errors = [_field_error(item) for item in error.extra if isinstance(item, dict)]
+        errors = _input_errors(request, [item for item in error.extra if isinstance(item, dict)])
         if errors:
             status = HTTPStatus.UNPROCESSABLE_ENTITY
     detail = error.detail if status < 500 else HTTPStatus(status).description
@@ -149,12 +205,12 @@ def http_exception_to_problem(request: Request[Any, Any, Any], error: HTTPExcept
 def unreadable_parameter_to_problem(
     request: Request[Any, Any, Any], error: UnreadableParameter
 ) -> Response[Problem]:
-    errors = [FieldError(field=field, message=error.message, source="query") for field in error.fields]
+    errors = [FieldError(field=field, message=error.message, source=Source.QUERY) for field in error.fields]
     return problem(request, HTTPStatus.BAD_REQUEST, error.message, errors)
 
 
 def unreadable_body_to_problem(request: Request[Any, Any, Any], error: UnreadableBody) -> Response[Problem]:
-    errors = [FieldError(field="body", message=error.message, source="body")]
+    errors = [FieldError(field="body", message=error.message, source=Source.BODY)]
     return problem(request, HTTPStatus.BAD_REQUEST, f"the body {error.message}", errors)
 
 
@@ -174,23 +230,46 @@ def unexpected_error_to_problem(request: Request[Any, Any, Any], error: Exceptio
     return problem(request, HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error occurred")
 
 
-def _field_error(item: dict[str, Any]) -> FieldError:
-    message = str(item.get("message", "is invalid"))
-    key = item.get("key")
-    # Litestar names the whole body "data"; msgspec's message names the actual field.
-    if not key or key == "data":
-        key = _field_from_message(message) or "body"
-    elif message.startswith("Object contains unknown field"):
-        # Inside a nested object the key is the object's path: the field named is one of its own.
-        key = f"{key}.{_field_from_message(message)}"
-    field = str(key)
-    return FieldError(field=field, message=message, source=item.get("source"))
+def _input_errors(request: Request[Any, Any, Any], items: list[dict[str, Any]]) -> list[FieldError]:
+    """Litestar's validation errors, one per parameter, each named as the client spelled it; for a
+    body, every field at fault rather than msgspec's first."""
+    parameters = request.route_handler.parsed_fn_signature.parameters
+    body = ScopeState.from_scope(request.scope).json
+    errors = []
+    for item in items:
+        source, key, message = item.get("source"), str(item.get("key")), str(item.get("message"))
+        if source == Source.BODY and body is not Empty:
+            continue
+        kwarg = parameters[key].kwarg_definition if key in parameters else None
+        if isinstance(kwarg, ParameterKwarg):
+            key = kwarg.name or key
+            if message.startswith(_PATTERN_MISMATCH) and kwarg.description:
+                # The pattern is in the document; the description says it in words.
+                message = f"does not match its pattern: {kwarg.description}"
+        errors.append(FieldError(field=key, message=message, source=Source(source) if source else None))
+    if len(errors) < len(items):
+        shape = request.route_handler.parsed_fn_signature.parameters["data"].annotation
+        errors += [
+            FieldError(field=field, message=message, source=Source.BODY)
+            for field, message in body_errors(shape, body)
+        ]
+    return errors
 
 
-def _field_from_message(message: str) -> str | None:
-    # msgspec names an unknown field as "Object contains unknown field `role`".
-    start, end = message.find("`"), message.rfind("`")
-    return message[start + 1 : end] if 0 <= start < end else None
+def _source_of(request: Request[Any, Any, Any], field: str) -> Source:
+    """Where an input a domain rule refused was: a path parameter, a header, another parameter of
+    the route (the query), or else a field of the body."""
+    if field in request.path_params:
+        return Source.PATH
+    for name, definition in request.route_handler.parsed_fn_signature.parameters.items():
+        kwarg = definition.kwarg_definition
+        if isinstance(kwarg, HeaderParameter) and kwarg.name:
+            if kwarg.name.lower() == field.lower():
+                return Source.HEADER
+        elif name == field and name != "data":
+            return Source.QUERY
+    # Not a parameter of the route: a field of its body, or a query parameter it does not read.
+    return Source.BODY if "data" in request.route_handler.parsed_fn_signature.parameters else Source.QUERY
 
 
 EXCEPTION_HANDLERS = {

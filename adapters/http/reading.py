@@ -16,9 +16,11 @@ from collections import Counter
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import msgspec
 from litestar import Request
 from litestar.exceptions import SerializationException
 
+from adapters.http.body_errors import body_errors, decode_error
 from adapters.http.problems import UnreadableBody, UnreadableParameter
 from domain.errors import ValidationFailed
 
@@ -93,3 +95,23 @@ def _decoded(raw: bytes, field: str) -> str:
 def _scalar_parameters(request: Request[Any, Any, Any]) -> set[str]:
     parameters = request.route_handler.parsed_fn_signature.parameters
     return {name for name, definition in parameters.items() if not definition.is_non_string_sequence}
+
+
+async def refuse_loosely_typed_body(request: Request[Any, Any, Any]) -> None:
+    """Refuse a JSON body that decodes only because Litestar converts loosely (0 or 1 as a boolean,
+    "5" as a number): the document states JSON's own types, so the service holds clients to them.
+    A body that does not decode even loosely is left to Litestar's own refusal."""
+    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        return
+    parameter = request.route_handler.parsed_fn_signature.parameters.get("data")
+    shape = None if parameter is None else parameter.annotation
+    if not (isinstance(shape, type) and issubclass(shape, msgspec.Struct)):
+        return
+    try:
+        body = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        return
+    if decode_error(shape, body, strict=True) is None or decode_error(shape, body) is not None:
+        return
+    field, message = body_errors(shape, body, strict=True)[0]
+    raise ValidationFailed(message, field=field)

@@ -10,6 +10,7 @@ import pytest
 from dishka import AsyncContainer
 from litestar import Litestar
 
+from adapters.http.problems import Source, problem_type
 from adapters.settings import Settings
 from application.ports import TokenIssuer
 from application.users.register_user import RegisterUser, RegisterUserCommand
@@ -17,6 +18,7 @@ from domain.users import Actor, User, UserRole
 from tests.factories import UserCreateFactory
 
 PROBLEM_JSON = "application/problem+json"
+SOURCES = {source.value for source in Source}
 # An id no object has. Fixed rather than random where it names a parametrised case: every
 # pytest-xdist worker must collect the same test ids.
 NOBODY = UUID("9d3f6c1e-4b2a-4c8e-9f1d-000000000000")
@@ -94,17 +96,20 @@ async def member(app: Litestar, api: httpx.AsyncClient) -> Account:
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """An RFC 9457 problem with this status, about the path that was requested, naming the
-    request's id as its X-Request-ID header does; returns its body but for that id, which differs
-    from one request to the next."""
+    """An RFC 9457 problem with this status and the type URI of its kind, about the path that was
+    requested, each offending input said where it was, naming the request's id as its X-Request-ID
+    header does; returns its body but for that id, which differs from one request to the next."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     body: dict[str, Any] = response.json()
+    assert body["type"] == problem_type(status)
     assert body["status"] == status
     assert body["title"]
     assert body["detail"]
     assert body["instance"] == response.request.url.path
     assert body.pop("request_id") == response.headers["X-Request-ID"]
+    if status < 500 and status != 503:
+        assert all(error["source"] in SOURCES for error in body.get("errors", [])), body
     return body
 
 

@@ -113,7 +113,7 @@ async def test_a_change_that_is_not_atomic_answers_200_with_each_tasks_own_outco
     assert results[0]["problem"] == results[3]["problem"]
     refused = results[2]["problem"]
     assert (refused["status"], refused["title"], refused["instance"]) == (422, "Unprocessable Entity", BULK)
-    assert refused["errors"] == [{"field": "status", "message": refused["detail"]}]
+    assert refused["errors"] == [{"field": "status", "message": refused["detail"], "source": "body"}]
     assert "task" not in refused
     assert results[1]["task"]["status"] == "blocked"
     assert (await read_task(api, team.manager, done["id"]))["status"] == "done"

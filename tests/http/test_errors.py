@@ -2,7 +2,9 @@
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -13,6 +15,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.composition import create_app
+from adapters.http.problems import PROBLEM_KINDS, problem_type
 from application.users.get_user import GetUser, GetUserQuery
 from domain.unit_of_work import UnitOfWork
 from domain.users import User
@@ -129,6 +132,119 @@ async def test_wrong_types_in_the_body_name_the_field(api: httpx.AsyncClient, ad
     )
 
     assert fields_at_fault(assert_problem(response, 422)) == {"full_name"}
+
+
+@pytest.mark.parametrize("loose", [0, 1, "true"], ids=["zero", "one", "string"])
+async def test_a_boolean_given_as_another_json_type_is_refused_by_name_and_changes_nothing(
+    api: httpx.AsyncClient, admin: Account, loose: object
+) -> None:
+    # Litestar on its own would read 0 and 1 as booleans; the document says a JSON boolean.
+    me = f"{USERS}/{admin.id}"
+    before = (await api.get(me, headers=admin.headers)).json()
+
+    response = await api.patch(me, json={"is_active": loose}, headers=admin.headers)
+
+    assert errors_of(assert_problem(response, 422)) == {"is_active": "body"}
+    assert (await api.get(me, headers=admin.headers)).json() == before
+
+
+# --- every invalid input at once, and where it was ------------------------------------------------
+
+
+def errors_of(problem: dict[str, Any]) -> dict[str, str]:
+    """Each offending input's name and where it was (body, query, path, header)."""
+    return {error["field"]: error["source"] for error in problem["errors"]}
+
+
+async def test_a_body_with_several_invalid_fields_gets_one_422_naming_each(
+    api: httpx.AsyncClient, admin: Account
+) -> None:
+    response = await api.post(
+        USERS,
+        json={"email": "x", "full_name": " ", "password": "short", "role": "boss", "nickname": "Ada"},
+        headers=admin.headers,
+    )
+
+    problem = assert_problem(response, 422)
+    assert errors_of(problem) == dict.fromkeys(["email", "full_name", "password", "role", "nickname"], "body")
+    assert len(problem["errors"]) == 5
+
+
+async def test_every_missing_required_field_is_named(api: httpx.AsyncClient, admin: Account) -> None:
+    response = await api.post(USERS, json={"role": "member"}, headers=admin.headers)
+
+    assert errors_of(assert_problem(response, 422)) == dict.fromkeys(
+        ["email", "full_name", "password"], "body"
+    )
+
+
+async def test_invalid_query_parameters_are_named_together(api: httpx.AsyncClient, admin: Account) -> None:
+    response = await api.get(
+        USERS,
+        params={"limit": 0, "offset": -1, "sort": "email,email", "is_active": "maybe"},
+        headers=admin.headers,
+    )
+
+    assert errors_of(assert_problem(response, 422)) == dict.fromkeys(
+        ["limit", "offset", "sort", "is_active"], "query"
+    )
+
+
+async def test_a_bad_header_and_a_bad_body_are_named_together(
+    api: httpx.AsyncClient, admin: Account, member: Account
+) -> None:
+    response = await api.patch(
+        f"{USERS}/{member.id}", json={"full_name": 5}, headers={**admin.headers, "If-Match": "version 1"}
+    )
+
+    assert errors_of(assert_problem(response, 422)) == {"If-Match": "header", "full_name": "body"}
+
+
+async def test_a_rule_of_the_service_names_its_input_and_where_it_was(
+    api: httpx.AsyncClient, admin: Account
+) -> None:
+    body = await api.get(
+        "/api/v1/tasks", params={"assignee": "none", "assignee_id": str(NOBODY)}, headers=admin.headers
+    )
+    nul = await api.post(
+        USERS,
+        json={"email": "a@example.com", "full_name": "A\x00", "password": "x" * 8},
+        headers=admin.headers,
+    )
+
+    assert errors_of(assert_problem(body, 422)) == {"assignee": "query"}
+    assert errors_of(assert_problem(nul, 422)) == {"full_name": "body"}
+
+
+def readme_problem_section() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    return readme.split("### Problem details", 1)[1].split("\n### ", 1)[0]
+
+
+async def test_the_readme_problem_example_is_what_the_service_answers(
+    api: httpx.AsyncClient, admin: Account
+) -> None:
+    section = readme_problem_section()
+    sent = re.search(r"-d '(\{.*?\})'", section)
+    shown = re.search(r"```json\n(.*?)```", section, re.DOTALL)
+    assert sent is not None
+    assert shown is not None
+
+    response = await api.post(USERS, json=json.loads(sent.group(1)), headers=admin.headers)
+
+    # Every request has an id of its own: the example's stands for the one in X-Request-ID.
+    answered, example = response.json(), json.loads(shown.group(1))
+    assert answered.pop("request_id") == response.headers["X-Request-ID"]
+    example.pop("request_id")
+    assert answered == example
+
+
+def test_the_readme_lists_every_problem_type() -> None:
+    listed = set(
+        re.findall(r"^\| `(urn:taskboard:problem:[a-z-]+)` \| (\d{3}) \|", readme_problem_section(), re.M)
+    )
+
+    assert listed == {(problem_type(status), str(status)) for status in PROBLEM_KINDS}
 
 
 # --- size cap -------------------------------------------------------------------------------------

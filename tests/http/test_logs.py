@@ -100,7 +100,7 @@ async def test_each_request_writes_one_access_line_with_its_route_template_statu
     [by_key] = of_request(lines, "by-key")
     assert by_key["logger"] == "taskboard.access"
     # The route's template, not the path asked for: the key of the task is not in it.
-    assert (by_key["method"], by_key["route"], by_key["status"]) == ("GET", "/api/v1/tasks/{task_ref}", 404)
+    assert (by_key["method"], by_key["route"], by_key["status"]) == ("GET", "/api/v1/tasks/{task_id}", 404)
     assert by_key["caller_id"] == str(admin.id)
     assert isinstance(by_key["duration_ms"], float)
     assert by_key["duration_ms"] >= 0

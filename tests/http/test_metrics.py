@@ -36,7 +36,7 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 async def test_requests_are_counted_and_timed_by_method_route_template_and_status(
     api: httpx.AsyncClient, admin: Account
 ) -> None:
-    by_key = {"method": "GET", "path": "/api/v1/tasks/{task_ref}", "status_code": "404"}
+    by_key = {"method": "GET", "path": "/api/v1/tasks/{task_id}", "status_code": "404"}
     me = {"method": "GET", "path": "/api/v1/users/me", "status_code": "200"}
     before = await scrape(api)
 

@@ -491,7 +491,7 @@ SORT_CASES = [
     ("created_at", ["t1", "t2", "t3", "t4"]),
     ("-created_at", ["t4", "t3", "t2", "t1"]),
     ("updated_at", ["t1", "t4", "t3", "t2"]),
-    (" -updated_at , key ", ["t2", "t3", "t4", "t1"]),
+    ("-updated_at,key", ["t2", "t3", "t4", "t1"]),
 ]
 
 
@@ -542,6 +542,8 @@ async def test_list_default_page_is_twenty_and_a_hundred_is_allowed(
     [
         # How a sort is read (whitelist, repeats, empty keys) is tested on parse_sort; one case here.
         ([("sort", "owner")], "sort"),
+        # Exactly as the document's pattern has it: no white space around the fields.
+        ([("sort", "-updated_at, key")], "sort"),
         ([("status", "open")], "status"),
         ([("status", "todo"), ("status", "later")], "status"),
         ([("priority", "critical")], "priority"),

@@ -1,6 +1,5 @@
 """Task history and a project's activity feed: read only, as history entries are never changed."""
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -10,7 +9,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from adapters.http.cursors import CursorCodec
 from adapters.http.paging import LINK_HEADER, Cursor, Pager
-from adapters.http.params import AuthedRequest, Limit, Offset
+from adapters.http.params import AuthedRequest, Limit, Offset, instant_or_absent, read_instant
 from adapters.http.problems import problem_responses
 from adapters.http.schemas.history import HistoryEntryRead, HistoryPage
 from application.projects.list_activity import ListActivity, ListActivityQuery
@@ -70,10 +69,8 @@ class HistoryController(Controller):
         actor_id: FromQuery[UUID | None] = None,
         action: Annotated[list[HistoryAction] | None, QueryParameter(description="Repeat for any of")] = None,
         since: Annotated[
-            datetime | None,
-            QueryParameter(
-                description="Entries at or after this instant, with its offset (`2026-12-01T09:00:00Z`)"
-            ),
+            str | None,
+            instant_or_absent("Entries at or after this instant, with its offset (`2026-12-01T09:00:00Z`)"),
         ] = None,
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
@@ -86,7 +83,7 @@ class HistoryController(Controller):
                 project_id=project_id,
                 actor_id=actor_id,
                 actions=frozenset(action or ()),
-                since=since,
+                since=read_instant(since, "since"),
                 page=pager.page_request(HISTORY_SORT, HISTORY_SORT_FIELDS, offset, limit, cursor),
             )
         )

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Response, delete, get, patch, post, put
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery
 
 from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
@@ -15,7 +15,8 @@ from adapters.http.params import (
     IfMatch,
     Limit,
     Offset,
-    sort_description,
+    sort_parameter,
+    text_or_absent,
     unset_to_none,
 )
 from adapters.http.problems import problem_responses
@@ -92,13 +93,9 @@ class ProjectController(Controller):
         request: AuthedRequest,
         list_projects: FromDishka[ListProjects],
         cursors: FromDishka[CursorCodec],
-        q: Annotated[
-            str | None, QueryParameter(description="Part of the key or name, any case", max_length=200)
-        ] = None,
+        q: Annotated[str | None, text_or_absent("Part of the key or name, any case", max_length=200)] = None,
         include_deleted: FromQuery[bool] = False,
-        sort: Annotated[
-            str, QueryParameter(description=sort_description(PROJECT_SORT_FIELDS), max_length=200)
-        ] = "key",
+        sort: Annotated[str, sort_parameter(PROJECT_SORT_FIELDS)] = "key",
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -119,7 +116,7 @@ class ProjectController(Controller):
         "/{project_id:uuid}",
         summary="Read a project",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(400, 401, 404),
+        responses=problem_responses(400, 401, 404, 422),
     )
     async def get_project(
         self,

@@ -4,7 +4,8 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Response, delete, get, patch, post, put
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 from msgspec import UnsetType
 
 from adapters.http.cursors import CursorCodec
@@ -17,7 +18,9 @@ from adapters.http.params import (
     IfMatch,
     Limit,
     Offset,
-    sort_description,
+    one_word_or_absent,
+    sort_parameter,
+    text_or_absent,
     unset_to_none,
 )
 from adapters.http.problems import problem_of, problem_responses, status_of
@@ -33,6 +36,7 @@ from adapters.http.schemas.tasks import (
     TaskRead,
     TaskUpdate,
 )
+from adapters.http.schemas.text import WITHOUT_NUL
 from application.tasks.bulk_update_tasks import (
     BulkItemResult,
     BulkTaskChanges,
@@ -50,7 +54,7 @@ from domain.errors import ValidationFailed
 from domain.paging import DEFAULT_LIMIT, parse_sort
 from domain.tasks import KEEP, TASK_SORT_FIELDS, Priority, TaskFilters, TaskStatus, TaskSummary
 
-Text = Annotated[str | None, QueryParameter(description="Part of the title, any case", max_length=200)]
+Text = Annotated[str | None, text_or_absent("Part of the title, any case", max_length=200)]
 
 
 def _with_etag(summary: TaskSummary, status_code: int = 200) -> Response[TaskRead]:
@@ -107,13 +111,28 @@ class TaskController(Controller):
         project_id: FromQuery[UUID | None] = None,
         status: Annotated[list[TaskStatus] | None, QueryParameter(description="Repeat for any of")] = None,
         priority: Annotated[list[Priority] | None, QueryParameter(description="Repeat for any of")] = None,
-        assignee_id: FromQuery[UUID | None] = None,
-        assignee: Annotated[
-            Literal["none"] | None, QueryParameter(description="`none`: only unassigned tasks")
+        assignee_id: Annotated[
+            UUID | None, QueryParameter(description="Tasks assigned to this user; not with `assignee`")
         ] = None,
-        reporter_id: FromQuery[UUID | None] = None,
+        assignee: Annotated[
+            Literal["none"] | None,
+            one_word_or_absent("`none`: only unassigned tasks; not with `assignee_id`", "none"),
+        ] = None,
+        reporter_id: Annotated[UUID | None, QueryParameter(description="Tasks this user created")] = None,
         tag: Annotated[
-            list[str] | None, QueryParameter(description="A tag name, any case; repeat for any of")
+            list[str] | None,
+            QueryParameter(
+                description="A tag name, any case; repeat for any of",
+                # Each name as the service reads it (no NUL), which Litestar would not say of the items.
+                schema_extra={
+                    "oneOf": [
+                        Schema(
+                            type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, pattern=WITHOUT_NUL)
+                        ),
+                        Schema(type=OpenAPIType.NULL),
+                    ]
+                },
+            ),
         ] = None,
         due_before: Annotated[date | None, QueryParameter(description="Due on a day before this")] = None,
         due_after: Annotated[date | None, QueryParameter(description="Due on a day after this")] = None,
@@ -122,11 +141,9 @@ class TaskController(Controller):
             bool, QueryParameter(description="Admins, or a manager filtering on their project")
         ] = False,
         watched_by: Annotated[
-            Literal["me"] | None, QueryParameter(description="`me`: only the tasks the caller watches")
+            Literal["me"] | None, one_word_or_absent("`me`: only the tasks the caller watches", "me")
         ] = None,
-        sort: Annotated[
-            str, QueryParameter(description=sort_description(TASK_SORT_FIELDS), max_length=200)
-        ] = "created_at",
+        sort: Annotated[str, sort_parameter(TASK_SORT_FIELDS)] = "created_at",
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -159,20 +176,21 @@ class TaskController(Controller):
         return pager.respond(TaskPage, [TaskRead.from_summary(summary) for summary in page.items], page)
 
     @get(
-        "/{task_ref:str}",
+        # Named as the task routes beside it, so that the document has one path for them all.
+        "/{task_id:str}",
         summary="Read a task by id or key (OPS-42), with its latest 20 comments",
         response_headers=ETAG_HEADER,
-        responses=problem_responses(400, 401, 404),
+        responses=problem_responses(400, 401, 404, 422),
     )
     async def get_task(
         self,
         request: AuthedRequest,
-        task_ref: FromPath[str],
+        task_id: Annotated[str, PathParameter(description="The task's id, or its key (OPS-42, any case)")],
         get_task: FromDishka[GetTask],
         include_deleted: FromQuery[bool] = False,
     ) -> Response[TaskDetailRead]:
         detail = await get_task.execute(
-            GetTaskQuery(actor=request.user, id_or_key=task_ref, include_deleted=include_deleted)
+            GetTaskQuery(actor=request.user, id_or_key=task_id, include_deleted=include_deleted)
         )
         return Response(
             TaskDetailRead.from_detail(detail), headers={"ETag": etag(detail.summary.task.version)}

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery
 
 from adapters.http.cursors import CursorCodec
 from adapters.http.etags import etag, expected_version
@@ -15,7 +15,8 @@ from adapters.http.params import (
     IfMatch,
     Limit,
     Offset,
-    sort_description,
+    sort_parameter,
+    text_or_absent,
     unset_to_none,
 )
 from adapters.http.problems import problem_responses
@@ -89,18 +90,9 @@ class UserController(Controller):
         cursors: FromDishka[CursorCodec],
         role: FromQuery[UserRole | None] = None,
         is_active: FromQuery[bool | None] = None,
-        email: Annotated[
-            str | None,
-            QueryParameter(description="Part of the email, any case", max_length=254),
-        ] = None,
+        email: Annotated[str | None, text_or_absent("Part of the email, any case", max_length=254)] = None,
         include_deleted: FromQuery[bool] = False,
-        sort: Annotated[
-            str,
-            QueryParameter(
-                description=sort_description(USER_SORT_FIELDS),
-                max_length=200,
-            ),
-        ] = "created_at",
+        sort: Annotated[str, sort_parameter(USER_SORT_FIELDS)] = "created_at",
         offset: Offset = 0,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,

@@ -7,8 +7,7 @@ from litestar.params import Body
 
 T = TypeVar("T")
 
-# The Structs set forbid_unknown_fields, so the service answers 422 to a field it does not know.
-# Litestar's document would still allow any extra field; this says what the service really does.
-ClosedJSONBody: TypeAlias = Annotated[
-    T, Body(media_type=RequestEncodingType.JSON, schema_extra={"additionalProperties": False})
-]
+# The Structs set forbid_unknown_fields, so the service answers 422 to a field it does not know;
+# adapters/http/openapi.py (ClosedStructSchemas) documents each of them, nested ones too, as an
+# object with no other properties.
+ClosedJSONBody: TypeAlias = Annotated[T, Body(media_type=RequestEncodingType.JSON)]

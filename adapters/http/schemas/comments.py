@@ -9,9 +9,10 @@ from msgspec import Meta
 
 from adapters.http.schemas.pages import PageBody
 from adapters.http.schemas.people import Person
+from adapters.http.schemas.text import NOT_BLANK
 from domain.comments import MAX_COMMENT_LENGTH, CommentView
 
-Body = Annotated[str, Meta(min_length=1, max_length=MAX_COMMENT_LENGTH)]
+Body = Annotated[str, Meta(min_length=1, max_length=MAX_COMMENT_LENGTH, pattern=NOT_BLANK)]
 
 
 class CommentCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

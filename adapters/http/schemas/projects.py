@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from adapters.http.schemas.pages import PageBody
+from adapters.http.schemas.text import NOT_BLANK, WHITE_SPACE, WITHOUT_NUL
 from domain.projects import (
     MAX_PROJECT_DESCRIPTION_LENGTH,
     MAX_PROJECT_NAME_LENGTH,
@@ -18,10 +19,21 @@ from domain.projects import (
     Tag,
 )
 
-ProjectKey = Annotated[str, Meta(min_length=2, max_length=10, examples=["OPS"], description="2-10 letters")]
-ProjectName = Annotated[str, Meta(min_length=1, max_length=MAX_PROJECT_NAME_LENGTH)]
-ProjectDescription = Annotated[str, Meta(max_length=MAX_PROJECT_DESCRIPTION_LENGTH)]
-TagName = Annotated[str, Meta(min_length=1, max_length=MAX_TAG_NAME_LENGTH, examples=["backend"])]
+ProjectKey = Annotated[
+    str,
+    Meta(
+        min_length=2,
+        max_length=10,
+        pattern=rf"^[{WHITE_SPACE}]*[A-Za-z]{{2,10}}[{WHITE_SPACE}]*$",
+        examples=["OPS"],
+        description="2-10 letters A-Z, stored upper-case",
+    ),
+]
+ProjectName = Annotated[str, Meta(min_length=1, max_length=MAX_PROJECT_NAME_LENGTH, pattern=NOT_BLANK)]
+ProjectDescription = Annotated[str, Meta(max_length=MAX_PROJECT_DESCRIPTION_LENGTH, pattern=WITHOUT_NUL)]
+TagName = Annotated[
+    str, Meta(min_length=1, max_length=MAX_TAG_NAME_LENGTH, pattern=NOT_BLANK, examples=["backend"])
+]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#1e90ff"])]
 
 

@@ -11,6 +11,7 @@ from adapters.http.problems import Problem
 from adapters.http.schemas.comments import CommentRead
 from adapters.http.schemas.pages import PageBody
 from adapters.http.schemas.people import Person
+from adapters.http.schemas.text import NOT_BLANK, WITHOUT_NUL
 from domain.tasks import (
     MAX_DESCRIPTION_LENGTH,
     MAX_TITLE_LENGTH,
@@ -23,9 +24,12 @@ from domain.tasks import (
 )
 
 Title = Annotated[
-    str, Meta(min_length=1, max_length=MAX_TITLE_LENGTH, examples=["Rotate the TLS certificates"])
+    str,
+    Meta(
+        min_length=1, max_length=MAX_TITLE_LENGTH, pattern=NOT_BLANK, examples=["Rotate the TLS certificates"]
+    ),
 ]
-Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION_LENGTH)]
+Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION_LENGTH, pattern=WITHOUT_NUL)]
 TagIds = Annotated[list[UUID], Meta(max_length=50)]
 
 
@@ -148,7 +152,13 @@ class BulkChanges(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class BulkUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     task_ids: Annotated[
-        list[UUID], Meta(min_length=1, max_length=100, description="1 to 100 tasks, each once; by id")
+        list[UUID],
+        Meta(
+            min_length=1,
+            max_length=100,
+            description="1 to 100 tasks, each once; by id",
+            extra_json_schema={"extra": {"uniqueItems": True}},
+        ),
     ]
     changes: BulkChanges
     atomic: Annotated[

@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from adapters.http.schemas.pages import PageBody
+from adapters.http.schemas.text import NOT_BLANK, WHITE_SPACE, WITHOUT_NUL
 from domain.users import (
     MAX_EMAIL_LENGTH,
     MAX_FULL_NAME_LENGTH,
@@ -17,9 +18,25 @@ from domain.users import (
     UserRole,
 )
 
-Email = Annotated[str, Meta(min_length=3, max_length=MAX_EMAIL_LENGTH, examples=["ada@example.com"])]
-FullName = Annotated[str, Meta(min_length=1, max_length=MAX_FULL_NAME_LENGTH, examples=["Ada Lovelace"])]
-Password = Annotated[str, Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+# domain.users.normalize_email's shape, on the address as sent: it trims it and lower-cases it. Not
+# "İ": the one letter whose lower case is two characters, which could take an address past its length.
+_EMAIL_PART = rf"[^@{WHITE_SPACE}\x00\u0130]+"
+Email = Annotated[
+    str,
+    Meta(
+        min_length=3,
+        max_length=MAX_EMAIL_LENGTH,
+        pattern=rf"^[{WHITE_SPACE}]*{_EMAIL_PART}@{_EMAIL_PART}\.[^@{WHITE_SPACE}.\x00\u0130]+[{WHITE_SPACE}]*$",
+        examples=["ada@example.com"],
+    ),
+]
+FullName = Annotated[
+    str,
+    Meta(min_length=1, max_length=MAX_FULL_NAME_LENGTH, pattern=NOT_BLANK, examples=["Ada Lovelace"]),
+]
+Password = Annotated[
+    str, Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH, pattern=WITHOUT_NUL)
+]
 
 
 class UserCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -70,8 +87,8 @@ class UserPage(PageBody, kw_only=True):
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    email: Annotated[str, Meta(max_length=MAX_EMAIL_LENGTH)]
-    password: Annotated[str, Meta(max_length=MAX_PASSWORD_LENGTH)]
+    email: Annotated[str, Meta(max_length=MAX_EMAIL_LENGTH, pattern=WITHOUT_NUL)]
+    password: Annotated[str, Meta(max_length=MAX_PASSWORD_LENGTH, pattern=WITHOUT_NUL)]
 
 
 class TokenResponse(msgspec.Struct, kw_only=True):

@@ -9,16 +9,28 @@ from msgspec import UNSET, Meta, UnsetType
 
 from adapters.http.schemas.pages import PageBody
 from domain.events import EventType
-from domain.webhooks import MAX_URL_LENGTH, Delivery, DeliveryStatus, Webhook, masked_secret
+from domain.webhooks import MAX_URL_LENGTH, URL_PATTERN, Delivery, DeliveryStatus, Webhook, masked_secret
 
 Url = Annotated[
-    str, Meta(min_length=1, max_length=MAX_URL_LENGTH, examples=["https://hooks.example.com/taskboard"])
+    str,
+    Meta(
+        max_length=MAX_URL_LENGTH,
+        pattern=URL_PATTERN,
+        examples=["https://hooks.example.com/taskboard"],
+    ),
 ]
 Events = Annotated[list[EventType], Meta(min_length=1, max_length=len(EventType))]
+# The base64 of 24 to 64 bytes: 8 to 20 groups of four characters, then one more group, or a
+# last one or two bytes; or 21 groups (63 bytes), then at most a 64th byte.
+_B64 = "[A-Za-z0-9+/]"
+_SECRET_PATTERN = (
+    rf"^whsec_(?:(?:{_B64}{{4}}){{8,20}}(?:{_B64}{{4}}|{_B64}{{2}}==|{_B64}{{3}}=)?"
+    rf"|(?:{_B64}{{4}}){{21}}(?:{_B64}{{2}}==)?)$"
+)
 Secret = Annotated[
     str,
     Meta(
-        max_length=120,
+        pattern=_SECRET_PATTERN,
         description="`whsec_` and the base64 of 24 to 64 random bytes; generated when not given",
     ),
 ]
