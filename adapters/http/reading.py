@@ -107,10 +107,8 @@ async def refuse_loosely_typed_body(request: Request[Any, Any, Any]) -> None:
     shape = None if parameter is None else parameter.annotation
     if not (isinstance(shape, type) and issubclass(shape, msgspec.Struct)):
         return
-    try:
-        body = msgspec.json.decode(await request.body())
-    except msgspec.DecodeError:
-        return
+    # Read as the handler will read it (and kept for it): an unreadable body is refused here as there.
+    body = await request.json()
     if decode_error(shape, body, strict=True) is None or decode_error(shape, body) is not None:
         return
     field, message = body_errors(shape, body, strict=True)[0]
