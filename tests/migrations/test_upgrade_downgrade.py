@@ -448,6 +448,17 @@ Row = dict[str, Any]
 PROJECT_KEYS = ("".join(letters) for letters in product(ascii_uppercase, repeat=4))
 
 
+LIVE_TASK_COUNTS = ExpectedTable(
+    columns={"project_id": (UUID_TYPE, NOT_NULL), "live_tasks": ("INTEGER", NOT_NULL)},
+    primary_key=("project_id",),
+    foreign_keys={
+        "fk_live_task_counts_project_id_projects": references(
+            "project_id", "projects(id)", on_delete="CASCADE"
+        ),
+    },
+)
+
+
 def column_type(value: object) -> sa.types.TypeEngine[Any]:
     if isinstance(value, bool):
         return sa.Boolean()
@@ -894,6 +905,68 @@ async def webhooks_keep_their_rules(db: Database) -> None:
     assert await count(db, "webhook_deliveries", webhook_id=webhook["id"]) == 0
 
 
+async def update_tasks(db: Database, task_ids: Sequence[UUID], **values: object) -> None:
+    tasks = plain_table("tasks", {"id": new_id(), **values})
+    async with db.engine.begin() as connection:
+        await connection.execute(sa.update(tasks).where(tasks.c.id.in_(task_ids)).values(values))
+
+
+async def live_counts(db: Database, *projects: Row) -> dict[UUID, int]:
+    """The projects' counts of live tasks: as live_task_counts keeps them, which for every project
+    is what counting its live tasks gives."""
+    counts = sa.table("live_task_counts", sa.column("project_id", sa.Uuid()), sa.column("live_tasks"))
+    tasks = sa.table("tasks", sa.column("project_id", sa.Uuid()), sa.column("is_deleted", sa.Boolean()))
+    async with db.engine.connect() as connection:
+        kept = dict((await connection.execute(sa.select(counts.c.project_id, counts.c.live_tasks))).all())
+        counted = dict(
+            (
+                await connection.execute(
+                    sa.select(tasks.c.project_id, sa.func.count())
+                    .where(~tasks.c.is_deleted)
+                    .group_by(tasks.c.project_id)
+                )
+            ).all()
+        )
+    # A project whose tasks are all gone may keep a row that says 0.
+    assert {project: n for project, n in kept.items() if n} == counted
+    return {project["id"]: counted[project["id"]] for project in projects if project["id"] in counted}
+
+
+async def live_task_counts_follow_the_tasks(db: Database) -> None:
+    reporter, first, second = user_row(), project_row(), project_row()
+    await insert(db, "users", reporter)
+    await insert(db, "projects", first)
+    await insert(db, "projects", second)
+    live = [task_row(first["id"], reporter["id"], number=n) for n in (1, 2, 3)]
+    deleted = task_row(first["id"], reporter["id"], number=4, is_deleted=True)
+    elsewhere = [task_row(second["id"], reporter["id"], number=n) for n in (1, 2)]
+    # Several rows in one statement, of two projects, deleted ones among them.
+    rows = [with_ranks(row) for row in [*live, deleted, *elsewhere]]
+    async with db.engine.begin() as connection:
+        await connection.execute(sa.insert(plain_table("tasks", rows[0])).values(rows))
+    assert await live_counts(db, first, second) == {first["id"]: 3, second["id"]: 2}
+
+    await update_tasks(db, [live[0]["id"], live[1]["id"]], is_deleted=True)
+    assert await live_counts(db, first, second) == {first["id"]: 1, second["id"]: 2}
+    await update_tasks(db, [live[0]["id"], deleted["id"]], is_deleted=False)
+    assert await live_counts(db, first, second) == {first["id"]: 3, second["id"]: 2}
+    await update_tasks(db, [live[0]["id"]], title="Renamed")  # neither deleted nor moved
+    assert await live_counts(db, first, second) == {first["id"]: 3, second["id"]: 2}
+    await update_tasks(db, [live[2]["id"]], project_id=second["id"], number=3)
+    assert await live_counts(db, first, second) == {first["id"]: 2, second["id"]: 3}
+    await update_tasks(db, [live[1]["id"]], project_id=second["id"], number=4)  # deleted: not counted
+    assert await live_counts(db, first, second) == {first["id"]: 2, second["id"]: 3}
+
+    await delete(db, "tasks", id=elsewhere[0]["id"])
+    await delete(db, "tasks", id=live[1]["id"])  # a deleted task: the counts stay
+    assert await live_counts(db, first, second) == {first["id"]: 2, second["id"]: 2}
+    # A project's count goes with the project.
+    for task in (elsewhere[1], live[2]):
+        await delete(db, "tasks", id=task["id"])
+    await delete(db, "projects", id=second["id"])
+    assert await count(db, "live_task_counts", project_id=second["id"]) == 0
+
+
 @dataclass(frozen=True, slots=True)
 class Revision:
     id: str
@@ -922,6 +995,7 @@ REVISIONS = (
         {"outbox": OUTBOX, "webhooks": WEBHOOKS, "webhook_deliveries": WEBHOOK_DELIVERIES},
         webhooks_keep_their_rules,
     ),
+    Revision("009", {"live_task_counts": LIVE_TASK_COUNTS}, live_task_counts_follow_the_tasks),
 )
 HEAD = len(REVISIONS) - 1
 
@@ -1041,3 +1115,29 @@ async def task_columns(database_url: str, *columns: str) -> dict[UUID, tuple[Any
             return {row[0]: tuple(row[1:]) for row in rows}
     finally:
         await engine.dispose()
+
+
+async def test_009_counts_the_tasks_already_there_and_going_back_leaves_them(database_url: str) -> None:
+    await migrations.upgrade(database_url, "008")
+    reporter, project, empty = user_row(), project_row(), project_row()
+    async with database_at(database_url, REVISIONS.index(revision_named("008"))) as db:
+        await insert(db, "users", reporter)
+        for row in (project, empty):
+            await insert(db, "projects", row)
+        for number in range(1, 6):
+            await insert(
+                db, "tasks", task_row(project["id"], reporter["id"], number=number, is_deleted=number > 3)
+            )
+
+    await migrations.upgrade(database_url, "009")
+    async with database_at(database_url, REVISIONS.index(revision_named("009"))) as db:
+        assert await live_counts(db, project, empty) == {project["id"]: 3}
+
+    await migrations.downgrade(database_url, "008")
+    async with database_at(database_url, REVISIONS.index(revision_named("008"))) as db:
+        assert await count(db, "tasks", project_id=project["id"]) == 5
+        # The triggers went with the table: tasks are still written, deleted and removed.
+        added = task_row(project["id"], reporter["id"], number=6)
+        await insert(db, "tasks", added)
+        await update_tasks(db, [added["id"]], is_deleted=True)
+        await delete(db, "tasks", id=added["id"])

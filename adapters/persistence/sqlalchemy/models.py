@@ -195,6 +195,16 @@ task_tags = Table(
 )
 
 
+# Each project's number of live tasks, kept by triggers on `tasks` (migration 009): a list narrowed
+# down by projects only sums these instead of counting its tasks. Never written by the adapters.
+live_task_counts = Table(
+    "live_task_counts",
+    Base.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("live_tasks", Integer, nullable=False),
+)
+
+
 class TagModel(Base):
     __tablename__ = "tags"
 

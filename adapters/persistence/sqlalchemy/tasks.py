@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     Select,
     Uuid,
@@ -33,6 +34,7 @@ from adapters.persistence.sqlalchemy.models import (
     TagModel,
     TaskModel,
     UserModel,
+    live_task_counts,
     task_tags,
     task_watchers,
 )
@@ -463,7 +465,7 @@ def _list_statements(shape: _ListShape) -> tuple[Select[int], Select[Any]]:
         page_conditions = conditions
     summaries = _SUMMARIES_FOR_VIEWER if shape.for_viewer else _SUMMARIES_FOR_NOBODY
     page = paged_by_parameters(summaries.where(*page_conditions), terms, shape.after_nulls)
-    return _count(conditions), page
+    return _count(shape.filters, conditions), page
 
 
 def _first_of_each_visible_project(
@@ -524,14 +526,23 @@ def _terms(
     return [*terms, Term(_tasks.c.id)]
 
 
-def _count(conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
+# The filters whose total the projects' counts of live tasks (live_task_counts) answer.
+_COUNTED_PER_PROJECT = frozenset({"live_only", "visible_to", "project_id"})
+
+
+def _count(filters: Sequence[str], conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
     """How many tasks of live projects match: all that match, less those of deleted projects.
 
-    Exact, in one statement (one snapshot), and cheaper than joining every matching task to its
-    project: the first count needs no join, so the planner reads it from whichever index serves
+    A list of live tasks narrowed down by nothing but projects sums its projects' counts, kept by
+    the database as tasks come and go: a few rows, however many tasks there are. Any other list
+    counts its tasks, exact, in one statement (one snapshot), and cheaper than joining every
+    matching task to its project: the first count needs no join, so the planner reads it from
+    whichever index serves
     the filters (index-only on the partial index of live tasks' projects, statuses and priorities
     when nothing else narrows it down), and the second joins only the few deleted projects.
     """
+    if "live_only" in filters and _COUNTED_PER_PROJECT.issuperset(filters):
+        return _summed_count(filters)
     matching = select(func.count()).select_from(_tasks).where(*conditions).scalar_subquery()
     of_deleted_projects = (
         select(func.count())
@@ -540,6 +551,23 @@ def _count(conditions: Sequence[ColumnElement[Any]]) -> Select[int]:
         .scalar_subquery()
     )
     return select(matching - of_deleted_projects)
+
+
+def _summed_count(filters: Sequence[str]) -> Select[int]:
+    """The live tasks of the live projects the filters name, from their counts (see `_count`)."""
+    counts = live_task_counts
+    conditions: list[ColumnElement[bool]] = [_LIVE_PROJECT]
+    if "visible_to" in filters:
+        member_of = select(_members.c.project_id).where(_members.c.user_id == bindparam("visible_to"))
+        conditions.append(counts.c.project_id.in_(member_of))
+    if "project_id" in filters:
+        conditions.append(counts.c.project_id == bindparam("project_id"))
+    total = func.coalesce(func.sum(counts.c.live_tasks), 0, type_=Integer)
+    return (
+        select(total)
+        .select_from(counts.join(_projects, _projects.c.id == counts.c.project_id))
+        .where(*conditions)
+    )
 
 
 class _PageRefs:
