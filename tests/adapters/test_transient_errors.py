@@ -93,16 +93,22 @@ async def test_a_deadlock_rolls_one_unit_of_work_back_and_runs_it_again(
     first, second = await store_users(pg_sessions, 2)
     retries = RetryTransientConflicts()
     both_hold_a_lock = asyncio.Barrier(2)
+    one_committed = asyncio.Event()
     attempts: list[str] = []
 
     async def rename_both(order: tuple[User, User], name: str) -> None:
         attempts.append(name)
+        if attempts.count(name) > 1:
+            # The second attempt reads after the other's commit, as a later request would; read
+            # before it, its versioned UPDATE would find the row changed (409), not deadlocked.
+            await asyncio.wait_for(one_committed.wait(), timeout=30)
         async with pg_sessions() as session, SqlAlchemyUnitOfWork(session) as uow:
             await change(uow, order[0].id, UserChanges(full_name=name))  # locks the first row
             if attempts.count(name) == 1:
                 await asyncio.wait_for(both_hold_a_lock.wait(), timeout=30)
             # Each now waits for the row the other holds; PostgreSQL ends one of them with 40P01.
             await change(uow, order[1].id, UserChanges(full_name=name))
+        one_committed.set()
 
     await asyncio.gather(
         retries.run(lambda name: rename_both((first, second), name), "Ada"),
