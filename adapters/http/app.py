@@ -24,9 +24,14 @@ from adapters.http.controllers.users import UserController
 from adapters.http.controllers.webhooks import WebhookController
 from adapters.http.docs import CONTENT_SECURITY_POLICY, DOCS_PATH, OfflineSwaggerUI
 from adapters.http.metrics import PROMETHEUS, forget_this_worker, metrics_router
-from adapters.http.openapi import ClosedStructSchemas, answer_options_with_every_method, operation_id
+from adapters.http.openapi import (
+    ClosedStructSchemas,
+    answer_options_with_every_method,
+    document_write_limits,
+    operation_id,
+)
 from adapters.http.problems import EXCEPTION_HANDLERS
-from adapters.http.rate_limits import limit_writes
+from adapters.http.rate_limits import counts_as_write, limit_writes
 from adapters.http.reading import TaskboardRequest, refuse_loosely_typed_body, refuse_unreadable_query
 from adapters.http.request_log import RequestLog
 from adapters.settings import Settings
@@ -153,6 +158,7 @@ def build_app(container: AsyncContainer, settings: Settings) -> Litestar:
         logging_config=None,
     )
     answer_options_with_every_method(app)
+    document_write_limits(app, counts_as_write)
     setup_dishka(container, app)
     # Outermost, around routing: Litestar runs app middleware only for requests it routed, and a
     # 404 for an unknown path or a 405 needs its id and its access line too.

@@ -1,5 +1,6 @@
 """Bearer-token authentication: Litestar's JWT middleware; the request's transaction checks the account."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,12 @@ from domain.users import Actor
 
 # /metrics has its own token (TASKBOARD_METRICS_TOKEN), not a user's.
 PUBLIC_PATHS = ["^/health/", "^/schema", "^/api/v1/auth/token$", "^/metrics$"]
+_PUBLIC = re.compile("|".join(PUBLIC_PATHS))
+
+
+def is_public(path: str) -> bool:
+    """Whether the path is served without a signed-in caller (as Litestar's `exclude` matches)."""
+    return _PUBLIC.search(path) is not None
 
 
 async def retrieve_actor(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> Actor | None:

@@ -1,7 +1,8 @@
 """What a client learns about the routes: the names of the document's operations, closed objects,
-and OPTIONS answers that list the same methods as the document."""
+OPTIONS answers that list the same methods as the document, and the 429 of every write."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -11,9 +12,11 @@ from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugi
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Schema
 from litestar.routes import HTTPRoute
-from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_429_TOO_MANY_REQUESTS
 from litestar.types import Method, Scope
 from litestar.typing import FieldDefinition
+
+from adapters.http.problems import problem_responses
 
 
 def answer_options_with_every_method(app: Litestar) -> None:
@@ -34,6 +37,18 @@ def answer_options_with_every_method(app: Litestar) -> None:
         handler: HTTPRouteHandler = route.route_handler_map["OPTIONS"][0]
         # Litestar's own decorator call: the handler keeps its options and takes this function.
         handler(_options_answer(", ".join(sorted(methods[route.path_format]))))
+
+
+def document_write_limits(app: Litestar, limited: Callable[[str, str], bool]) -> None:
+    """Add the 429 to the operations whose requests count against their caller's write limit
+    (`limited(method, path)`), so that a client generated from the document knows it."""
+    too_many = problem_responses(HTTP_429_TOO_MANY_REQUESTS)[HTTP_429_TOO_MANY_REQUESTS]
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if any(limited(method, route.path) for method in handler.http_methods):
+                handler.responses = {**(handler.responses or {}), HTTP_429_TOO_MANY_REQUESTS: too_many}
 
 
 def _options_answer(allow: str) -> Any:

@@ -304,6 +304,11 @@ def problem_responses(*statuses: int, needs_store: bool = True) -> dict[int, Res
 
 
 _DESCRIPTIONS: dict[int, str] = {
+    HTTPStatus.TOO_MANY_REQUESTS: (
+        "Too Many Requests: a rate limit is reached (sign-ins per address, failed sign-ins per "
+        "account, changes per caller); nothing was changed. Send the request again after the "
+        "seconds in the Retry-After header."
+    ),
     HTTPStatus.SERVICE_UNAVAILABLE: (
         "Service Unavailable: the database is down, overloaded or too slow for now; nothing was "
         "changed. Send the request again after the seconds in the Retry-After header."

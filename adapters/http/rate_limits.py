@@ -21,6 +21,7 @@ from limits.storage import storage_from_string
 from litestar import Request
 from litestar.exceptions import TooManyRequestsException
 
+from adapters.http.auth import is_public
 from adapters.settings import Settings
 from domain.errors import AuthenticationFailed
 from domain.users import Actor
@@ -105,10 +106,16 @@ class RateLimits:
             return default
 
 
+def counts_as_write(method: str, path: str) -> bool:
+    """Whether a request counts against its caller's write limit: every change of a signed-in
+    caller, which is every change but to the public paths (sign-in has limits of its own)."""
+    return method not in SAFE_METHODS and not is_public(path)
+
+
 async def limit_writes(request: Request[Any, Any, Any]) -> None:
     """Before every handler: a signed-in caller's change counts against their write limit."""
     actor = request.scope.get("user")
-    if request.method in SAFE_METHODS or not isinstance(actor, Actor):
+    if not counts_as_write(request.method, request.url.path) or not isinstance(actor, Actor):
         return
     limits: RateLimits = await request.state.dishka_container.get(RateLimits)
     await limits.count_write(actor)

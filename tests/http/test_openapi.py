@@ -414,6 +414,15 @@ def test_every_post_that_changes_data_documents_idempotency_key_and_its_refusals
     assert len(posts) == 12
 
 
+def test_every_change_documents_the_write_limit_and_no_read_does(document: dict[str, Any]) -> None:
+    for name, op in operations(document).items():
+        method = name.split(" ", 1)[0]
+        changes = method in {"POST", "PUT", "PATCH", "DELETE"}
+        assert ("429" in op["responses"]) is changes, name
+        if changes:
+            assert "Retry-After" in resolve(document, op["responses"]["429"])["description"], name
+
+
 def test_a_bulk_change_documents_its_body_and_a_result_per_task(document: dict[str, Any]) -> None:
     operation = operations(document)["POST /api/v1/tasks/bulk"]
     body = resolve(document, operation["requestBody"]["content"]["application/json"]["schema"])
