@@ -917,8 +917,10 @@ async def live_counts(db: Database, *projects: Row) -> dict[UUID, int]:
     counts = sa.table("live_task_counts", sa.column("project_id", sa.Uuid()), sa.column("live_tasks"))
     tasks = sa.table("tasks", sa.column("project_id", sa.Uuid()), sa.column("is_deleted", sa.Boolean()))
     async with db.engine.connect() as connection:
-        kept = dict((await connection.execute(sa.select(counts.c.project_id, counts.c.live_tasks))).all())
-        counted = dict(
+        kept: dict[UUID, int] = dict(
+            (await connection.execute(sa.select(counts.c.project_id, counts.c.live_tasks))).all()
+        )
+        counted: dict[UUID, int] = dict(
             (
                 await connection.execute(
                     sa.select(tasks.c.project_id, sa.func.count())
