@@ -173,7 +173,7 @@ class TaskController(Controller):
                 page=pager.page_request(sort_keys, TASK_SORT_FIELDS, offset, limit, cursor),
             )
         )
-        return pager.respond(TaskPage, [TaskRead.from_summary(summary) for summary in page.items], page)
+        return pager.respond(TaskPage, TaskRead.page_of(page.items), page)
 
     @get(
         # Named as the task routes beside it, so that the document has one path for them all.

@@ -1,5 +1,6 @@
 import builtins
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -146,6 +147,7 @@ def _for(viewer: UUID | None) -> dict[str, UUID]:
 _TAGS_OF = select(task_tags.c.task_id, _tags.c.id, _tags.c.name, _tags.c.color).join(
     _tags, _tags.c.id == task_tags.c.tag_id
 )
+_BY_NAME_THEN_ID = operator.attrgetter("name", "id")
 _TAGS_OF_TASKS = {
     "postgresql": _TAGS_OF.where(
         task_tags.c.task_id == any_(bindparam("task_ids", type_=postgresql.ARRAY(Uuid())))
@@ -343,10 +345,15 @@ class SqlAlchemyTaskRepository:
         """The tags of every task of a page, in one statement, by name (code point order) then id."""
         statement = _TAGS_OF_TASKS[self._session.get_bind().dialect.name]
         tags: defaultdict[UUID, builtins.list[TagRef]] = defaultdict(builtins.list)
+        # A page's tasks share their project's few tags: each tag is made once per page.
+        refs: dict[UUID, TagRef] = {}
         for task_id, tag_id, name, color in await self._session.execute(statement, {"task_ids": task_ids}):
-            tags[task_id].append(TagRef(id=tag_id, name=name, color=color))
+            ref = refs.get(tag_id)
+            if ref is None:
+                ref = refs[tag_id] = TagRef(id=tag_id, name=name, color=color)
+            tags[task_id].append(ref)
         for task_tags_of_one in tags.values():
-            task_tags_of_one.sort(key=lambda tag: (tag.name, tag.id))
+            task_tags_of_one.sort(key=_BY_NAME_THEN_ID)
         return tags
 
 
