@@ -115,7 +115,7 @@ def counts_as_write(method: str, path: str) -> bool:
 async def limit_writes(request: Request[Any, Any, Any]) -> None:
     """Before every handler: a signed-in caller's change counts against their write limit."""
     actor = request.scope.get("user")
-    if not counts_as_write(request.method, request.url.path) or not isinstance(actor, Actor):
+    if not counts_as_write(request.method, request.scope["path"]) or not isinstance(actor, Actor):
         return
     limits: RateLimits = await request.state.dishka_container.get(RateLimits)
     await limits.count_write(actor)

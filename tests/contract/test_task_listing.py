@@ -376,6 +376,39 @@ async def test_totals_and_pages_leave_out_the_tasks_of_deleted_projects(world: W
         assert await world.page(filters) == (expected, len(expected)), filters
 
 
+async def test_totals_narrowed_by_projects_follow_tasks_and_projects_as_they_change(
+    world: World, manager: User
+) -> None:
+    # Every list whose total the SQL adapters sum from their projects' counts of live tasks.
+    first, second = await world.project(manager), await world.project(manager)
+    reader = await world.user()
+    await world.join(first, reader, MemberRole.VIEWER)
+    by_projects = [
+        TaskFilters(),
+        TaskFilters(visible_to=reader.id),
+        TaskFilters(project_id=first.id),
+        TaskFilters(project_id=second.id),
+    ]
+    one_row = PageRequest(offset=0, limit=1)
+
+    async def totals() -> list[int]:
+        return [(await world.page(filters, page=one_row))[1] for filters in by_projects]
+
+    tasks = [await world.task(first, manager) for _ in range(3)]
+    await world.task(second, manager)
+    await world.task(second, manager, is_deleted=True)
+    assert await totals() == [4, 3, 3, 1]
+    await world.delete_task(tasks[0])
+    assert await totals() == [3, 2, 2, 1]
+    await world.restore_task(tasks[0])
+    await world.delete_task(tasks[1])
+    assert await totals() == [3, 2, 2, 1]
+    await world.delete_project(first)
+    assert await totals() == [1, 0, 0, 1]
+    await world.restore_project(first)
+    assert await totals() == [3, 2, 2, 1]
+
+
 # Sorts whose order runs across projects, so that a member's page mixes the tasks of several.
 MEMBER_SORTS = [
     [SortKey("created_at")],
