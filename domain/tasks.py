@@ -58,7 +58,11 @@ def rank(member: TaskStatus | Priority) -> int:
     return list(type(member)).index(member)
 
 
-def parse_task_key(text: str) -> tuple[str, int] | None:
+# A task as its key names it: the project's key and the task's number in it, ("OPS", 42).
+TaskKey = tuple[str, int]
+
+
+def parse_task_key(text: str) -> TaskKey | None:
     """Split a task key like `OPS-42` (project key in any case) into ("OPS", 42); None if it is not one."""
     match = _TASK_KEY.fullmatch(text.strip())
     if match is None:
@@ -316,9 +320,9 @@ class TaskRepository(Protocol):
         ...
 
     async def get_summary(
-        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+        self, task: UUID | TaskKey, *, include_deleted: bool = False, viewer: UUID | None = None
     ) -> TaskSummary | None:
-        """`watching` says whether `viewer` watches the task."""
+        """The task by its id or by its key; `watching` says whether `viewer` watches it."""
         ...
 
     async def get_summaries(

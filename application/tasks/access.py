@@ -5,14 +5,14 @@ from uuid import UUID
 from application.permissions import ProjectAccess
 from domain.errors import NotFound
 from domain.projects import MemberRole, Project
-from domain.tasks import Task, parse_task_key
+from domain.tasks import Task, TaskKey, parse_task_key
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
 
-async def find_task_id(uow: UnitOfWork, id_or_key: UUID | str) -> UUID:
-    """The id a task is asked for by: its id, or its key such as `OPS-42` (the project key in any
-    case); NotFound when it is neither, or names no task."""
+def task_reference(id_or_key: UUID | str) -> UUID | TaskKey:
+    """What a task is asked for by: its id, or its key such as `OPS-42` (the project key in any
+    case); NotFound when it is neither."""
     if isinstance(id_or_key, UUID):
         return id_or_key
     try:
@@ -20,7 +20,17 @@ async def find_task_id(uow: UnitOfWork, id_or_key: UUID | str) -> UUID:
     except ValueError:
         pass
     parsed = parse_task_key(id_or_key)
-    task_id = None if parsed is None else await uow.tasks.find_id_by_key(*parsed)
+    if parsed is None:
+        raise NotFound("task not found")
+    return parsed
+
+
+async def find_task_id(uow: UnitOfWork, id_or_key: UUID | str) -> UUID:
+    """The id of the task asked for by its id or its key; NotFound when that names no task."""
+    reference = task_reference(id_or_key)
+    if isinstance(reference, UUID):
+        return reference
+    task_id = await uow.tasks.find_id_by_key(*reference)
     if task_id is None:
         raise NotFound("task not found")
     return task_id

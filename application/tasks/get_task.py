@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from application.tasks.access import find_task_id, load_task_access
+from application.tasks.access import load_task_access, task_reference
 from application.use_case import UseCase
 from domain.errors import NotFound
 from domain.tasks import TaskDetail
@@ -33,13 +33,12 @@ class GetTask(UseCase):
 
     async def execute(self, query: GetTaskQuery) -> TaskDetail:
         async with self._uow.read_only():
-            task_id = await find_task_id(self._uow, query.id_or_key)
             summary = await self._uow.tasks.get_summary(
-                task_id, include_deleted=query.include_deleted, viewer=query.actor.id
+                task_reference(query.id_or_key), include_deleted=query.include_deleted, viewer=query.actor.id
             )
             if summary is None:
                 raise NotFound("task not found")
             # The summary holds the task: who may see it is decided from it, with no second read.
             await load_task_access(self._uow, query.actor, summary.task)
-            comments = await self._uow.comments.latest_for_task(task_id, LATEST_COMMENTS)
+            comments = await self._uow.comments.latest_for_task(summary.task.id, LATEST_COMMENTS)
         return TaskDetail(summary=summary, latest_comments=tuple(comments))

@@ -111,6 +111,33 @@ async def test_task_is_found_by_project_key_and_number_deleted_or_not(
     assert missing == [None, None]
 
 
+async def test_a_summary_read_by_key_is_the_summary_read_by_id(
+    world: World, uow_factory: UnitOfWorkFactory
+) -> None:
+    manager = await world.user()
+    ops = await world.project(manager, key="OPS")
+    gone = await world.project(manager, key="OLD")
+    first = await world.task(ops, manager)
+    deleted = await world.task(ops, manager, is_deleted=True)
+    await world.task(gone, manager)
+    await world.delete_project(gone)
+
+    async with uow_factory() as uow:
+        by_id = await uow.tasks.get_summary(first.id, viewer=manager.id)
+        by_key = await uow.tasks.get_summary(("OPS", 1), viewer=manager.id)
+        deleted_by_key = [
+            await uow.tasks.get_summary(("OPS", 2), include_deleted=flag) for flag in (False, True)
+        ]
+        missing = [await uow.tasks.get_summary(key) for key in [("OPS", 3), ("DEV", 1), ("OLD", 1)]]
+
+    assert by_id is not None
+    assert by_key == by_id
+    assert deleted_by_key[0] is None
+    assert deleted_by_key[1] is not None
+    assert deleted_by_key[1].task.id == deleted.id
+    assert missing == [None, None, None]
+
+
 async def test_second_task_with_the_same_number_in_a_project_is_a_conflict(
     world: World, uow_factory: UnitOfWorkFactory
 ) -> None:

@@ -8,7 +8,7 @@ from adapters.persistence.memory.tags import TAGS
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Page, PageRequest, SortKey
 from domain.projects import Project, Tag, tag_name_key
-from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskSummary, task_keyset
+from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskKey, TaskSummary, task_keyset
 from domain.users import User, UserRef
 
 TASKS = "tasks"
@@ -62,12 +62,13 @@ class InMemoryTaskRepository:
         return [task for task_id in task_ids if (task := await self.get_by_id(task_id)) is not None]
 
     async def get_summary(
-        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+        self, task: UUID | TaskKey, *, include_deleted: bool = False, viewer: UUID | None = None
     ) -> TaskSummary | None:
-        task = await self.get_by_id(task_id, include_deleted=include_deleted)
-        if task is None:
+        task_id = task if isinstance(task, UUID) else await self.find_id_by_key(*task)
+        found = None if task_id is None else await self.get_by_id(task_id, include_deleted=include_deleted)
+        if found is None:
             return None
-        return self._joiner(viewer).summary(task)
+        return self._joiner(viewer).summary(found)
 
     async def get_summaries(
         self, task_ids: Sequence[UUID], *, viewer: UUID | None = None

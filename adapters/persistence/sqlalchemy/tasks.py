@@ -53,7 +53,7 @@ from adapters.persistence.sqlalchemy.sorting import (
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Page, PageRequest, SortKey
 from domain.projects import tag_name_key
-from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskSummary, rank, task_keyset
+from domain.tasks import ProjectRef, TagRef, Task, TaskFilters, TaskKey, TaskSummary, rank, task_keyset
 from domain.users import UserRef
 
 # The read side goes through the tables (SQLAlchemy Core): each row becomes a read model directly,
@@ -227,9 +227,16 @@ class SqlAlchemyTaskRepository:
         return [task_from_model(model) for model in models]
 
     async def get_summary(
-        self, task_id: UUID, *, include_deleted: bool = False, viewer: UUID | None = None
+        self, task: UUID | TaskKey, *, include_deleted: bool = False, viewer: UUID | None = None
     ) -> TaskSummary | None:
-        statement = _summaries_for(viewer).where(_tasks.c.id == task_id)
+        if isinstance(task, UUID):
+            statement = _summaries_for(viewer).where(_tasks.c.id == task)
+        else:
+            # By key in the same statement: no round trip to turn the key into an id first.
+            project_key, number = task
+            statement = _summaries_for(viewer).where(
+                _projects.c.key == project_key, _tasks.c.number == number
+            )
         if not include_deleted:
             statement = statement.where(_LIVE_TASK)
         row = (await self._session.execute(statement, _for(viewer))).one_or_none()
