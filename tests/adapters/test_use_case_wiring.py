@@ -57,20 +57,22 @@ async def test_every_use_case_is_provided() -> None:
     assert RegisterUser in every_use_case()
 
 
+# Registered once per test, in a store of its own.
+REGISTER_ADA = RegisterUserCommand(
+    actor=Actor.operator(),
+    email="ada@example.com",
+    full_name="Ada",
+    password="correct horse battery",
+    role=UserRole.ADMIN,
+)
+
+
 async def test_a_use_case_from_the_container_runs_again_after_a_collision() -> None:
     container = make_container(settings_for(MEMORY_URL), FastHashingProvider(), CollideOnceProvider())
     try:
         async with container() as request:
             register = await request.get(RegisterUser)
-            user = await register.execute(
-                RegisterUserCommand(
-                    actor=Actor.operator(),
-                    email="ada@example.com",
-                    full_name="Ada",
-                    password="correct horse battery",
-                    role=UserRole.ADMIN,
-                )
-            )
+            user = await register.execute(REGISTER_ADA)
         retries = await container.get(RetryTransientConflicts)
         store = await container.get(MemoryStore)
     finally:
@@ -104,15 +106,7 @@ async def test_the_retries_and_give_ups_of_the_container_are_counted_in_the_metr
         async with container() as request:
             register = await request.get(RegisterUser)
             with pytest.raises(TransientConflict) if gave_up else nullcontext():
-                await register.execute(
-                    RegisterUserCommand(
-                        actor=Actor.operator(),
-                        email="ada@example.com",
-                        full_name="Ada",
-                        password="correct horse battery",
-                        role=UserRole.ADMIN,
-                    )
-                )
+                await register.execute(REGISTER_ADA)
     finally:
         await container.close()
     retries_after, give_ups_after = counted()
