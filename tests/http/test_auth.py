@@ -1,5 +1,6 @@
 """Sign-in and bearer tokens over HTTP: what a token must be to open /api/v1, and when it stops working."""
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,8 +10,10 @@ import httpx
 import jwt
 import pytest
 from litestar import Litestar
+from litestar.exceptions import NotAuthorizedException
 from litestar.routes import HTTPRoute
 
+from adapters.http.auth import VerifiedOnceToken
 from adapters.security.stamps import password_stamp
 from adapters.settings import Settings
 from domain.unit_of_work import UnitOfWork
@@ -172,6 +175,38 @@ async def test_a_token_made_like_the_services_own_is_accepted(app: Litestar, api
     token = jwt.encode(claims(settings, account, stamp), settings.secret_key, algorithm="HS256")
 
     assert (await api.get("/api/v1/users/me", headers=bearer(token))).status_code == 200
+
+
+async def test_a_token_accepted_before_is_refused_once_it_has_expired(
+    app: Litestar, api: httpx.AsyncClient, member: Account
+) -> None:
+    """Tokens are verified once per process (adapters/http/auth.py); expiry is checked at each use."""
+    settings = await settings_of(app)
+    stamp = await stored_stamp(app, member)
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    token = jwt.encode(claims(settings, member, stamp, exp=expires), settings.secret_key, algorithm="HS256")
+    assert (await api.get("/api/v1/users/me", headers=bearer(token))).status_code == 200
+
+    await asyncio.sleep((expires - datetime.now(UTC)).total_seconds() + 0.1)
+
+    assert_unauthorized(await api.get("/api/v1/users/me", headers=bearer(token)))
+
+
+async def test_a_token_accepted_before_is_checked_afresh_under_another_key(member: Account) -> None:
+    """The same token, remembered as verified under one secret, is refused under another."""
+    settings = Settings(secret_key="a" * 48)
+    token = jwt.encode(claims(settings, member, "stamp"), settings.secret_key, algorithm="HS256")
+    other = Settings(secret_key="b" * 48)
+    checked = {
+        "algorithm": "HS256",
+        "audience": settings.token_audience,
+        "issuer": settings.token_issuer,
+        "require_claims": ["exp", "sub"],
+    }
+    assert VerifiedOnceToken.decode(token, settings.secret_key, **checked).sub == str(member.id)
+
+    with pytest.raises(NotAuthorizedException):
+        VerifiedOnceToken.decode(token, other.secret_key, **checked)
 
 
 @pytest.mark.parametrize(

@@ -344,9 +344,11 @@ class SqlAlchemyTaskRepository:
         """The page's rows with their tags: one statement more, whatever its size."""
         if not rows:
             return []
-        tags = await self._tags_of([row.id for row in rows])
+        # The id by position (the first of _SUMMARY_COLUMNS): reading a row's field by name costs
+        # about a microsecond, twice per row of every page.
+        tags = await self._tags_of([row[0] for row in rows])
         refs = _PageRefs()
-        return [_summary_from_row(row, tags.get(row.id, ()), refs) for row in rows]
+        return [_summary_from_row(row, tags.get(row[0], ()), refs) for row in rows]
 
     async def _tags_of(self, task_ids: Sequence[UUID]) -> dict[UUID, builtins.list[TagRef]]:
         """The tags of every task of a page, in one statement, by name (code point order) then id."""
