@@ -197,16 +197,21 @@ async def test_a_token_accepted_before_is_checked_afresh_under_another_key(membe
     settings = Settings(secret_key="a" * 48)
     token = jwt.encode(claims(settings, member, "stamp"), settings.secret_key, algorithm="HS256")
     other = Settings(secret_key="b" * 48)
-    checked = {
-        "algorithm": "HS256",
-        "audience": settings.token_audience,
-        "issuer": settings.token_issuer,
-        "require_claims": ["exp", "sub"],
-    }
-    assert VerifiedOnceToken.decode(token, settings.secret_key, **checked).sub == str(member.id)
+
+    def decode(secret: str) -> VerifiedOnceToken:
+        return VerifiedOnceToken.decode(
+            token,
+            secret,
+            "HS256",
+            audience=settings.token_audience,
+            issuer=settings.token_issuer,
+            require_claims=["exp", "sub"],
+        )
+
+    assert decode(settings.secret_key).sub == str(member.id)
 
     with pytest.raises(NotAuthorizedException):
-        VerifiedOnceToken.decode(token, other.secret_key, **checked)
+        decode(other.secret_key)
 
 
 @pytest.mark.parametrize(
