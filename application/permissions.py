@@ -15,7 +15,7 @@ from uuid import UUID
 from domain.comments import Comment
 from domain.errors import PermissionDenied
 from domain.projects import MemberRole, Project
-from domain.tasks import Task
+from domain.tasks import Task, TaskSummary
 from domain.users import Actor
 
 
@@ -67,7 +67,7 @@ class ProjectAccess:
         admins."""
         return self.actor.is_admin or self.role is MemberRole.MANAGER
 
-    def can_view_task(self, task: Task) -> bool:
+    def can_view_task(self, task: Task | TaskSummary) -> bool:
         """A live task by whoever sees its project; a deleted one only by those who manage it."""
         return self.can_view and (not task.is_deleted or self.can_manage)
 

@@ -90,7 +90,7 @@ async def _measure(url: str, runs: int) -> None:
                 summary = await (await scope.get(CreateTask)).execute(
                     CreateTaskCommand(actor=actor, project_id=project.id, title=f"Task {n}")
                 )
-            task_ids.append(summary.task.id)
+            task_ids.append(summary.id)
         token = (await container.get(TokenIssuer)).issue(actor, user.password_hash).access_token
         headers = {"Authorization": f"Bearer {token}"}
         transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]

@@ -222,22 +222,40 @@ class TagRef:
     color: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and lists make one
+# summary per row of every page. Nothing changes a summary once it is read.
+@dataclass(slots=True)
 class TaskSummary:
-    """A task as lists show it: with its project, people, tags and how many comments it has."""
+    """A task as lists show it: its own fields with its project, people, tags and how many
+    comments it has, read straight from the store (no `Task` entity is built for a list)."""
 
-    task: Task
+    id: UUID
     project: ProjectRef
+    number: int
+    title: str
+    description: str
+    status: TaskStatus
+    priority: Priority
     assignee: UserRef | None
     reporter: UserRef
+    due_date: date | None
+    completed_at: datetime | None
     tags: tuple[TagRef, ...]
     comment_count: int
     # Whether the user the summary was read for watches the task (False when read for nobody).
-    watching: bool = False
+    watching: bool
+    is_deleted: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
 
     @property
     def key(self) -> str:
-        return f"{self.project.key}-{self.task.number}"
+        return f"{self.project.key}-{self.number}"
+
+    @property
+    def project_id(self) -> UUID:
+        return self.project.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,17 +305,16 @@ DEFAULT_TASK_SORT = (SortKey("created_at"),)
 
 def task_keyset(summary: TaskSummary, sort: Sequence[SortKey]) -> Keyset:
     """Where the task stands in a list sorted by `sort`: the values of TASK_SORT_FIELDS it has."""
-    task = summary.task
     values: dict[str, object] = {
-        "key": (summary.project.key, task.number),
-        "title": task.title,
-        "status": rank(task.status),
-        "priority": rank(task.priority),
-        "due_date": task.due_date,
-        "created_at": task.created_at,
-        "updated_at": task.updated_at,
+        "key": (summary.project.key, summary.number),
+        "title": summary.title,
+        "status": rank(summary.status),
+        "priority": rank(summary.priority),
+        "due_date": summary.due_date,
+        "created_at": summary.created_at,
+        "updated_at": summary.updated_at,
     }
-    return Keyset(tuple(values[key.field] for key in sort), task.id)
+    return Keyset(tuple(values[key.field] for key in sort), summary.id)
 
 
 class TaskRepository(Protocol):

@@ -10,7 +10,7 @@ from polyfactory.factories import DataclassFactory
 from domain.comments import Comment
 from domain.ids import new_id
 from domain.projects import MemberRole, Project, ProjectMember, Tag
-from domain.tasks import Priority, Task, TaskStatus
+from domain.tasks import Priority, Task, TaskStatus, TaskSummary
 from tests.factories import utc_instant
 
 _random = DataclassFactory.__random__
@@ -97,3 +97,31 @@ class CommentFactory(DataclassFactory[Comment]):
     created_at = Use(utc_instant)
     updated_at = Use(utc_instant)
     version = 1
+
+
+def task_fields(shown: Task | TaskSummary) -> dict[str, object]:
+    """What a task and a summary of it both say about the task: a summary shows the task as
+    stored when the two are equal."""
+    if isinstance(shown, Task):
+        assignee_id, reporter_id, tag_ids = shown.assignee_id, shown.reporter_id, shown.tag_ids
+    else:
+        assignee_id = None if shown.assignee is None else shown.assignee.id
+        reporter_id, tag_ids = shown.reporter.id, frozenset(tag.id for tag in shown.tags)
+    return {
+        "id": shown.id,
+        "project_id": shown.project_id,
+        "number": shown.number,
+        "title": shown.title,
+        "description": shown.description,
+        "status": shown.status,
+        "priority": shown.priority,
+        "assignee_id": assignee_id,
+        "reporter_id": reporter_id,
+        "due_date": shown.due_date,
+        "completed_at": shown.completed_at,
+        "tag_ids": tag_ids,
+        "is_deleted": shown.is_deleted,
+        "created_at": shown.created_at,
+        "updated_at": shown.updated_at,
+        "version": shown.version,
+    }

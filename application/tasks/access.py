@@ -5,7 +5,7 @@ from uuid import UUID
 from application.permissions import ProjectAccess
 from domain.errors import NotFound
 from domain.projects import MemberRole, Project
-from domain.tasks import Task, TaskKey, parse_task_key
+from domain.tasks import Task, TaskKey, TaskSummary, parse_task_key
 from domain.unit_of_work import UnitOfWork
 from domain.users import Actor
 
@@ -46,14 +46,14 @@ async def load_visible_task(
     return task, await load_task_access(uow, actor, task)
 
 
-async def load_task_access(uow: UnitOfWork, actor: Actor, task: Task) -> ProjectAccess:
+async def load_task_access(uow: UnitOfWork, actor: Actor, task: Task | TaskSummary) -> ProjectAccess:
     """The actor's rights on the task's project, or NotFound when they may not see the task."""
     found = await uow.projects.get_with_member_role(task.project_id, actor.id)
     return task_access(actor, task, found)
 
 
 def task_access(
-    actor: Actor, task: Task | None, project_with_role: tuple[Project, MemberRole | None] | None
+    actor: Actor, task: Task | TaskSummary | None, project_with_role: tuple[Project, MemberRole | None] | None
 ) -> ProjectAccess:
     """The actor's rights on the task's project (as read with the actor's role in it), or NotFound
     when they may not see the task.

@@ -119,8 +119,7 @@ class BulkUpdateTasks(UseCase):
 
         succeeded = [task_id for task_id in command.task_ids if task_id not in failures]
         summaries = {
-            summary.task.id: summary
-            for summary in await self._uow.tasks.get_summaries(succeeded, viewer=actor.id)
+            summary.id: summary for summary in await self._uow.tasks.get_summaries(succeeded, viewer=actor.id)
         }
         return [
             BulkItemResult(task_id=task_id, summary=summaries.get(task_id), error=failures.get(task_id))

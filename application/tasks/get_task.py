@@ -38,7 +38,8 @@ class GetTask(UseCase):
             )
             if summary is None:
                 raise NotFound("task not found")
-            # The summary holds the task: who may see it is decided from it, with no second read.
-            await load_task_access(self._uow, query.actor, summary.task)
-            comments = await self._uow.comments.latest_for_task(summary.task.id, LATEST_COMMENTS)
+            # The summary says where the task is and whether it is deleted: who may see it is
+            # decided from it, with no second read.
+            await load_task_access(self._uow, query.actor, summary)
+            comments = await self._uow.comments.latest_for_task(summary.id, LATEST_COMMENTS)
         return TaskDetail(summary=summary, latest_comments=tuple(comments))

@@ -202,7 +202,7 @@ class World:
         """The task ids on one page of the list, in order, and the total."""
         async with self._uow_factory() as uow:
             found = await uow.tasks.list(filters, sort, page)
-        return [summary.task.id for summary in found.items], found.total
+        return [summary.id for summary in found.items], found.total
 
     async def history(self, task_id: UUID) -> list[HistoryView]:
         """The task's whole history, newest first."""

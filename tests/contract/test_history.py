@@ -189,13 +189,13 @@ async def test_watchers_are_kept_once_each_and_every_summary_says_whether_its_re
 
     async with world.uow() as uow:
         page = await uow.tasks.list(TaskFilters(watched_by=manager.id), [], PageRequest(), viewer=manager.id)
-        assert [(s.task.id, s.watching) for s in page.items] == [(watched.id, True)]
+        assert [(s.id, s.watching) for s in page.items] == [(watched.id, True)]
         every = await uow.tasks.list(TaskFilters(), [], PageRequest(), viewer=manager.id)
-        assert [(s.task.id, s.watching) for s in every.items] == [(watched.id, True), (unwatched.id, False)]
+        assert [(s.id, s.watching) for s in every.items] == [(watched.id, True), (unwatched.id, False)]
         anonymous = await uow.tasks.list(TaskFilters(), [], PageRequest())
         assert [s.watching for s in anonymous.items] == [False, False]
         summaries = await uow.tasks.get_summaries([unwatched.id, watched.id], viewer=other.id)
-        assert [(s.task.id, s.watching) for s in summaries] == [(unwatched.id, False), (watched.id, True)]
+        assert [(s.id, s.watching) for s in summaries] == [(unwatched.id, False), (watched.id, True)]
 
 
 async def test_batch_reads_find_live_rows_in_one_call(world: World, project: Project, manager: User) -> None:

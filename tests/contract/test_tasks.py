@@ -19,6 +19,7 @@ from domain.tasks import Priority, ProjectRef, TagRef, Task, TaskFilters, TaskSt
 from domain.users import UserRef
 from tests.conftest import UnitOfWorkFactory
 from tests.contract.task_world import World, counting_statements
+from tests.factories_work import task_fields
 
 RACERS = 20
 clock = UtcClock()
@@ -64,13 +65,25 @@ async def test_summary_embeds_project_people_tags_and_live_comment_count(world: 
     summary = await world.summary(task.id)
 
     assert summary == TaskSummary(
-        task=task,
+        id=task.id,
         project=ProjectRef(id=project.id, key=project.key, name="Operations"),
+        number=task.number,
+        title=task.title,
+        description=task.description,
+        status=task.status,
+        priority=task.priority,
         assignee=UserRef(id=assignee.id, full_name="Alan Turing"),
         reporter=UserRef(id=manager.id, full_name="Grace Hopper"),
+        due_date=task.due_date,
+        completed_at=task.completed_at,
         # Tags in name order, by code point: upper case first.
         tags=(TagRef(id=db.id, name="DB", color="#0000ff"), TagRef(id=web.id, name="web", color="#00ff00")),
         comment_count=2,
+        watching=False,
+        is_deleted=False,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        version=task.version,
     )
     assert summary.key == f"{project.key}-1"
 
@@ -134,7 +147,7 @@ async def test_a_summary_read_by_key_is_the_summary_read_by_id(
     assert by_key == by_id
     assert deleted_by_key[0] is None
     assert deleted_by_key[1] is not None
-    assert deleted_by_key[1].task.id == deleted.id
+    assert deleted_by_key[1].id == deleted.id
     assert missing == [None, None, None]
 
 
@@ -230,14 +243,14 @@ async def test_deleted_task_is_hidden_unless_asked_for_and_back_on_restore(world
     assert await world.ids() == set()
     hidden = await world.summary(task.id, include_deleted=True)
     assert hidden is not None
-    assert (hidden.task.is_deleted, hidden.task.version) == (True, 2)
+    assert (hidden.is_deleted, hidden.version) == (True, 2)
     assert await world.ids(TaskFilters(include_deleted=True)) == {task.id}
 
     await world.restore_task(task)
 
     restored = await world.summary(task.id)
     assert restored is not None
-    assert (restored.task.is_deleted, restored.task.version) == (False, 3)
+    assert (restored.is_deleted, restored.version) == (False, 3)
 
 
 async def test_deleted_project_hides_its_tasks_tags_and_comments_until_restored(
@@ -259,7 +272,7 @@ async def test_deleted_project_hides_its_tasks_tags_and_comments_until_restored(
                 await uow.tasks.get_by_id(task.id, include_deleted=True) is not None,
                 await uow.tasks.get_summary(task.id, include_deleted=True) is not None,
                 await uow.tasks.find_id_by_key(project.key, 1) is not None,
-                task.id in {summary.task.id for summary in listed},
+                task.id in {summary.id for summary in listed},
                 await uow.tags.get_by_id(tag.id) is not None,
                 await uow.comments.get_by_id(comment.id) is not None,
                 len(comments),
@@ -354,7 +367,7 @@ async def test_concurrent_updates_from_one_read_version_let_exactly_one_win(
     assert len(winners) == 1
     assert len(losers) == 1
     assert isinstance(losers[0], StaleVersion), losers
-    assert await world.stored_task(task.id) == winners[0].task
+    assert task_fields(winners[0]) == task_fields(await world.stored_task(task.id) or task)
 
 
 async def a_busy_project(world: World, size: int) -> TaskFilters:
@@ -391,7 +404,7 @@ async def test_list_and_summary_cost_a_fixed_number_of_statements(
             counts["list"].append(len(statements))
         async with uow_factory() as uow:
             with counting_statements(backend_engine) as statements:
-                summary = await uow.tasks.get_summary(items[-1].task.id)
+                summary = await uow.tasks.get_summary(items[-1].id)
             counts["summary"].append(len(statements))
         assert (len(items), total) == (size, size)
         assert all(len(item.tags) == 2 and item.comment_count == 1 for item in items)
@@ -416,7 +429,7 @@ async def test_create_and_update_through_the_use_cases_return_fresh_summaries(
     updated = await UpdateTask(uow_factory(), clock).execute(
         UpdateTaskCommand(
             manager.as_actor(),
-            created.task.id,
+            created.id,
             expected_version=1,
             status=TaskStatus.DONE,
             assignee_id=second.id,
@@ -432,6 +445,6 @@ async def test_create_and_update_through_the_use_cases_return_fresh_summaries(
         UserRef(id=second.id, full_name=second.full_name),
         [web.id],
     )
-    assert (updated.task.status, updated.task.version) == (TaskStatus.DONE, 2)
-    assert updated.task.completed_at is not None
-    assert updated == await world.summary(created.task.id, viewer=manager.id)
+    assert (updated.status, updated.version) == (TaskStatus.DONE, 2)
+    assert updated.completed_at is not None
+    assert updated == await world.summary(created.id, viewer=manager.id)

@@ -44,7 +44,7 @@ async def record_a_task_for(settings: Settings, url: str) -> str:
             summary = await (await request.get(CreateTask)).execute(
                 CreateTaskCommand(actor, project.id, "Ship it")
             )
-        return str(summary.task.id)
+        return str(summary.id)
     finally:
         await container.close()
 

@@ -59,7 +59,7 @@ Text = Annotated[str | None, text_or_absent("Part of the title, any case", max_l
 
 def _with_etag(summary: TaskSummary, status_code: int = 200) -> Response[TaskRead]:
     return Response(
-        TaskRead.from_summary(summary), status_code=status_code, headers={"ETag": etag(summary.task.version)}
+        TaskRead.from_summary(summary), status_code=status_code, headers={"ETag": etag(summary.version)}
     )
 
 
@@ -94,7 +94,7 @@ class TaskController(Controller):
             )
         )
         response = _with_etag(summary, status_code=201)
-        response.headers["Location"] = f"{self.path}/{summary.task.id}"
+        response.headers["Location"] = f"{self.path}/{summary.id}"
         return response
 
     @get(
@@ -192,9 +192,7 @@ class TaskController(Controller):
         detail = await get_task.execute(
             GetTaskQuery(actor=request.user, id_or_key=task_id, include_deleted=include_deleted)
         )
-        return Response(
-            TaskDetailRead.from_detail(detail), headers={"ETag": etag(detail.summary.task.version)}
-        )
+        return Response(TaskDetailRead.from_detail(detail), headers={"ETag": etag(detail.summary.version)})
 
     @patch(
         "/{task_id:uuid}",

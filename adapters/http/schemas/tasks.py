@@ -1,8 +1,8 @@
 """Bodies for tasks. Unknown fields are refused."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -23,7 +23,6 @@ from domain.tasks import (
     TaskStatus,
     TaskSummary,
 )
-from domain.users import UserRef
 
 Title = Annotated[
     str,
@@ -100,43 +99,13 @@ class TaskRead(msgspec.Struct, kw_only=True):
 
     @classmethod
     def from_summary(cls, summary: TaskSummary) -> "TaskRead":
-        return cls.page_of([summary])[0]
+        return msgspec.convert(summary, TaskRead, from_attributes=True)
 
     @classmethod
     def page_of(cls, summaries: Sequence[TaskSummary]) -> list["TaskRead"]:
-        """The tasks of a page. Its tasks share a few projects, people and tags (one object each in
-        the read models): each becomes one response object, shared as they are."""
-        made: dict[int, msgspec.Struct] = {}  # by the id() of a read model that lives as long
-
-        def shared(ref: ProjectRef | UserRef | TagRef, make: Callable[[Any], S]) -> S:
-            response = made.get(id(ref))
-            if response is None:
-                response = made[id(ref)] = make(ref)
-            return response  # type: ignore[return-value]
-
-        return [
-            cls(
-                id=(task := summary.task).id,
-                key=summary.key,
-                project=shared(summary.project, ProjectSummary.from_ref),
-                title=task.title,
-                description=task.description,
-                status=task.status,
-                priority=task.priority,
-                assignee=None if summary.assignee is None else shared(summary.assignee, Person.from_ref),
-                reporter=shared(summary.reporter, Person.from_ref),
-                due_date=task.due_date,
-                completed_at=task.completed_at,
-                tags=[shared(tag, TagSummary.from_ref) for tag in summary.tags],
-                comment_count=summary.comment_count,
-                watching=summary.watching,
-                is_deleted=task.is_deleted,
-                created_at=task.created_at,
-                updated_at=task.updated_at,
-                version=task.version,
-            )
-            for summary in summaries
-        ]
+        """The tasks of a page. The read models carry the response's field names (`key` is a
+        property), so msgspec builds the whole page in one call, in C."""
+        return msgspec.convert(summaries, list[TaskRead], from_attributes=True)
 
 
 class TaskPage(PageBody, kw_only=True):

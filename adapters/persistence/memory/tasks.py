@@ -164,13 +164,24 @@ class _Joiner:
             key=lambda tag: (tag.name, tag.id),
         )
         return TaskSummary(
-            task=task,
+            id=task.id,
             project=ProjectRef(id=project.id, key=project.key, name=project.name),
+            number=task.number,
+            title=task.title,
+            description=task.description,
+            status=task.status,
+            priority=task.priority,
             assignee=None if task.assignee_id is None else self._user_ref(task.assignee_id),
             reporter=self._user_ref(task.reporter_id),
+            due_date=task.due_date,
+            completed_at=task.completed_at,
             tags=tuple(TagRef(id=tag.id, name=tag.name, color=tag.color) for tag in tags),
             comment_count=self._comment_counts.get(task.id, 0),
             watching=task.id in self._watched,
+            is_deleted=task.is_deleted,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+            version=task.version,
         )
 
     def _user_ref(self, user_id: UUID) -> UserRef:

@@ -31,20 +31,14 @@ async def test_contributor_creates_a_todo_task_they_reported(
         )
     )
 
-    task = summary.task
-    assert (task.title, task.description, task.priority, task.due_date) == (
+    assert (summary.title, summary.description, summary.priority, summary.due_date) == (
         "Rotate the TLS certificates",
         "Before they expire.",
         Priority.HIGH,
         date(2026, 4, 1),
     )
-    assert (task.status, task.completed_at, task.reporter_id, task.assignee_id) == (
-        TaskStatus.TODO,
-        None,
-        contributor.id,
-        None,
-    )
-    assert (task.version, task.created_at, task.updated_at) == (1, clock.now(), clock.now())
+    assert (summary.status, summary.completed_at, summary.assignee) == (TaskStatus.TODO, None, None)
+    assert (summary.version, summary.created_at, summary.updated_at) == (1, clock.now(), clock.now())
     assert summary.project == ProjectRef(id=project.id, key="OPS", name=project.name)
     assert summary.reporter == UserRef(id=contributor.id, full_name=contributor.full_name)
     assert (summary.assignee, summary.tags, summary.comment_count) == (None, (), 0)
@@ -68,7 +62,7 @@ async def test_created_task_is_stored(
 ) -> None:
     summary = await create.execute(CreateTaskCommand(manager.as_actor(), project.id, title="Stored"))
 
-    assert await world.summary(summary.task.id, viewer=manager.id) == summary
+    assert await world.summary(summary.id, viewer=manager.id) == summary
     assert summary.watching, "the reporter watches the task"
 
 

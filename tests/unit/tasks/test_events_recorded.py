@@ -38,7 +38,7 @@ async def test_each_change_of_a_task_and_its_comments_records_one_event_in_order
     def uow() -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(store)
 
-    task = (await CreateTask(uow(), clock).execute(CreateTaskCommand(actor, project.id, "Rotate"))).task
+    task = await CreateTask(uow(), clock).execute(CreateTaskCommand(actor, project.id, "Rotate"))
     clock.advance()
     await UpdateTask(uow(), clock).execute(UpdateTaskCommand(actor, task.id, status=TaskStatus.IN_PROGRESS))
     await UpdateTask(uow(), clock).execute(UpdateTaskCommand(actor, task.id, status=TaskStatus.IN_PROGRESS))
@@ -77,11 +77,9 @@ async def test_each_change_of_a_task_and_its_comments_records_one_event_in_order
 async def test_a_refused_change_records_no_event(
     store: MemoryStore, clock: FakeClock, project: Project, manager: User, viewer: User
 ) -> None:
-    task = (
-        await CreateTask(InMemoryUnitOfWork(store), clock).execute(
-            CreateTaskCommand(manager.as_actor(), project.id, "Rotate")
-        )
-    ).task
+    task = await CreateTask(InMemoryUnitOfWork(store), clock).execute(
+        CreateTaskCommand(manager.as_actor(), project.id, "Rotate")
+    )
     before = recorded(store)
 
     with pytest.raises(StaleVersion):

@@ -53,7 +53,7 @@ async def test_a_new_task_records_who_created_it_with_every_field_it_was_given(
         )
     )
 
-    (created,) = await world.history(summary.task.id)
+    (created,) = await world.history(summary.id)
     assert (created.entry.actor_id, created.actor.full_name, created.entry.at) == (
         manager.id,
         manager.full_name,
@@ -191,7 +191,7 @@ async def test_the_reporter_and_the_assignee_watch_and_a_new_assignee_starts_wat
     summary = await CreateTask(uow(store), clock).execute(
         CreateTaskCommand(manager.as_actor(), project.id, title="Watch me", assignee_id=contributor.id)
     )
-    task_id = summary.task.id
+    task_id = summary.id
 
     async def watching(user: User) -> bool:
         found = await world.summary(task_id, viewer=user.id)

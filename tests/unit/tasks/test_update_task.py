@@ -11,6 +11,7 @@ from domain.projects import Project
 from domain.tasks import TRANSITIONS, Priority, TaskStatus
 from domain.users import User, UserRef
 from tests.contract.task_world import World
+from tests.factories_work import task_fields
 from tests.unit.fakes import FakeClock
 
 # The workflow, written out independently of domain.TRANSITIONS so that a change to either shows.
@@ -50,8 +51,8 @@ async def test_allowed_status_change_is_stored(
 
     summary = await update.execute(UpdateTaskCommand(contributor.as_actor(), task.id, status=new))
 
-    assert (summary.task.status, summary.task.version) == (new, 2)
-    assert await world.stored_task(task.id) == summary.task
+    assert (summary.status, summary.version) == (new, 2)
+    assert task_fields(summary) == task_fields(await world.stored_task(task.id) or task)
 
 
 @pytest.mark.parametrize(("old", "new"), sorted(REFUSED))
@@ -75,14 +76,14 @@ async def test_completed_at_is_set_on_done_and_cleared_on_reopening(
 
     done_at = clock.advance()
     done = await update.execute(UpdateTaskCommand(actor, task.id, status=TaskStatus.DONE))
-    assert done.task.completed_at == done_at
+    assert done.completed_at == done_at
 
     clock.advance()
     renamed = await update.execute(UpdateTaskCommand(actor, task.id, title="Still done"))
-    assert renamed.task.completed_at == done_at
+    assert renamed.completed_at == done_at
 
     reopened = await update.execute(UpdateTaskCommand(actor, task.id, status=TaskStatus.TODO))
-    assert reopened.task.completed_at is None
+    assert reopened.completed_at is None
 
 
 async def test_fields_not_given_stay_as_they_were(
@@ -98,7 +99,9 @@ async def test_fields_not_given_stay_as_they_were(
         UpdateTaskCommand(contributor.as_actor(), task.id, priority=Priority.URGENT)
     )
 
-    assert summary.task == dataclasses.replace(task, priority=Priority.URGENT, version=2, updated_at=later)
+    assert task_fields(summary) == task_fields(
+        dataclasses.replace(task, priority=Priority.URGENT, version=2, updated_at=later)
+    )
 
 
 async def test_assignee_and_due_date_can_be_cleared(
@@ -110,7 +113,8 @@ async def test_assignee_and_due_date_can_be_cleared(
         UpdateTaskCommand(contributor.as_actor(), task.id, assignee_id=None, due_date=None)
     )
 
-    assert (summary.task.assignee_id, summary.task.due_date, summary.assignee) == (None, None, None)
+    assert (summary.assignee, summary.due_date) == (None, None)
+    assert task_fields(await world.stored_task(task.id) or task)["assignee_id"] is None
 
 
 async def test_task_can_be_assigned_to_a_member(
@@ -156,7 +160,7 @@ async def test_tag_set_is_replaced_as_a_whole(
     )
 
     assert [tag.name for tag in summary.tags] == ["db", "web"]
-    assert summary.task.tag_ids == {web.id, db.id}
+    assert {tag.id for tag in summary.tags} == {web.id, db.id}
 
 
 async def test_empty_tag_set_takes_every_tag_off(
@@ -210,7 +214,7 @@ async def test_admin_changes_a_task_of_any_project(
 
     summary = await update.execute(UpdateTaskCommand(admin.as_actor(), task.id, title="Fixed by admin"))
 
-    assert summary.task.title == "Fixed by admin"
+    assert summary.title == "Fixed by admin"
 
 
 async def test_stale_expected_version_is_refused(
@@ -240,7 +244,7 @@ async def test_request_that_changes_nothing_keeps_the_version(
         )
     )
 
-    assert summary.task == task
+    assert task_fields(summary) == task_fields(task)
 
 
 async def test_deleted_task_cannot_be_changed(
