@@ -382,9 +382,9 @@ async def a_busy_project(world: World, size: int) -> TaskFilters:
     return TaskFilters(project_id=project.id)
 
 
-# Counted on the SQL adapters: list = count + page (with project, people and comment counts) +
+# Counted on the SQL adapters: list = page (with project, people, comment counts and the total) +
 # tags of the page; summary = task with project, people and comment count + its tags.
-LIST_STATEMENTS = 3
+LIST_STATEMENTS = 2
 SUMMARY_STATEMENTS = 2
 
 

@@ -44,27 +44,31 @@ from tests.http.tracker import (
 # Statements per request: BEGIN, the caller's sign-in check (the user row), what the use case
 # reads and writes, COMMIT.
 #
-# GET /tasks: count, page (project, assignee and reporter joined, comment counts), tags of the page.
-TASK_LIST_STATEMENTS = 6
+# A list's page carries the list's total in the same statement.
+#
+# GET /tasks: page with its total (project, assignee and reporter joined, comment counts), tags of
+# the page.
+TASK_LIST_STATEMENTS = 5
 # GET /tasks/{id}: summary (project, assignee and reporter joined, comment count), its tags, the
 # project with the caller's role, the latest 20 comments with their authors.
 TASK_READ_STATEMENTS = 7
-# GET /projects: count, page.
-PROJECT_LIST_STATEMENTS = 5
-# GET /tasks/{id}/comments: the task with its tags joined, the project with the caller's role, count,
-# page with the authors joined.
-COMMENT_LIST_STATEMENTS = 7
+# GET /projects: page with its total.
+PROJECT_LIST_STATEMENTS = 4
+# GET /tasks/{id}/comments: the task with its tags joined, the project with the caller's role, page
+# with the authors joined and its total.
+COMMENT_LIST_STATEMENTS = 6
 # PATCH /tasks/{id} changing status, priority and title: the task with its tags joined, the project
 # with the caller's role, the versioned UPDATE, then the summary as the list reads it (summary with
 # its comment count and whether the caller watches it, tags), and the two rows of what happened,
 # which the unit of work sends just before COMMIT: the history entry's INSERT and the event's INSERT
 # into the outbox.
 TASK_UPDATE_STATEMENTS = 10
-# GET /tasks/{id}/history: the task with its tags joined, the project with the caller's role, count,
-# page with the actors joined.
-TASK_HISTORY_STATEMENTS = 7
-# GET /projects/{id}/activity: the project with the caller's role, count, page with the actors joined.
-ACTIVITY_STATEMENTS = 6
+# GET /tasks/{id}/history: the task with its tags joined, the project with the caller's role, page
+# with the actors joined and its total.
+TASK_HISTORY_STATEMENTS = 6
+# GET /projects/{id}/activity: the project with the caller's role, page with the actors joined and
+# its total.
+ACTIVITY_STATEMENTS = 5
 # POST /tasks/bulk changing status and priority, atomic: the tasks with their tags joined, their
 # projects with the caller's role, one versioned UPDATE per task, the summaries and their tags, and
 # before COMMIT one INSERT of every history entry and one of every event. Without atomic, each
@@ -238,6 +242,23 @@ async def test_task_list_costs_the_same_for_one_task_or_a_hundred(
     # A page after a cursor costs what a page at an offset does.
     assert ids(one["items"]) + ids(rest["items"]) == ids(hundred["items"])
     assert_same_count(expected_statements, small, by_cursor)
+
+
+@on_both_databases
+async def test_a_page_past_the_end_counts_its_total_alone_instead_of_reading_tags(
+    app: Litestar, api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    await seed_tasks(app, team, 3)
+
+    past, statements = await statements_for(api, engine, team.viewer, TASKS, offset=10, limit=5)
+
+    assert (past["items"], past["total"]) == ([], 3)
+    # No row carried the total, so it is counted on its own; with no task, no tags are read.
+    listing = "\n\n".join(statements)
+    assert len(statements) == TASK_LIST_STATEMENTS, listing
+    page, count = statements[2], statements[3]
+    assert ("list_total" in page, "tasks.title" in count) == (True, False), listing
+    assert "task_tags" not in listing
 
 
 @on_both_databases

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import comment_from_model, copy_comment_onto_model
 from adapters.persistence.sqlalchemy.models import CommentModel, ProjectModel, TaskModel, UserModel
-from adapters.persistence.sqlalchemy.sorting import paged, table_terms
+from adapters.persistence.sqlalchemy.sorting import paged, rows_and_total, table_terms, with_total
 from domain.comments import COMMENT_SORT, Comment, CommentView, comment_keyset
 from domain.errors import StaleVersion
 from domain.paging import Page, PageRequest
@@ -65,10 +65,10 @@ class SqlAlchemyCommentRepository:
 
     async def list_for_task(self, task_id: UUID, page: PageRequest) -> Page[CommentView]:
         count = _live(select(func.count()).select_from(_comments)).where(_comments.c.task_id == task_id)
-        total = await self._session.scalar(count)
         terms = table_terms(self._session, _comments, COMMENT_SORT)
-        rows = await self._session.execute(paged(_views().where(_comments.c.task_id == task_id), terms, page))
-        return Page.cut([_view_from_row(row) for row in rows], total or 0, page, comment_keyset)
+        statement = with_total(paged(_views().where(_comments.c.task_id == task_id), terms, page), count)
+        rows, total = await rows_and_total(self._session, statement, count)
+        return Page.cut([_view_from_row(row) for row in rows], total, page, comment_keyset)
 
     async def latest_for_task(self, task_id: UUID, limit: int) -> Sequence[CommentView]:
         statement = (

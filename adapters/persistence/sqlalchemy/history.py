@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, func, insert, select
+from sqlalchemy import ColumnElement, Row, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.models import TaskHistoryModel, TaskModel, UserModel
-from adapters.persistence.sqlalchemy.sorting import paged, table_terms
+from adapters.persistence.sqlalchemy.sorting import paged, rows_and_total, table_terms, with_total
 from domain.history import (
     HISTORY_SORT,
     ActivityFilters,
@@ -89,11 +89,11 @@ class SqlAlchemyHistoryRepository:
         return await self._page(conditions, page)
 
     async def _page(self, conditions: Sequence[ColumnElement[bool]], page: PageRequest) -> Page[HistoryView]:
-        total = await self._session.scalar(select(func.count()).select_from(_history).where(*conditions))
+        count = select(func.count()).select_from(_history).where(*conditions)
         terms = table_terms(self._session, _history, HISTORY_SORT)
-        statement: Select[Any] = paged(_VIEWS.where(*conditions), terms, page)
-        views = [_view_from_row(row) for row in await self._session.execute(statement)]
-        return Page.cut(views, total or 0, page, history_keyset)
+        statement = with_total(paged(_VIEWS.where(*conditions), terms, page), count)
+        rows, total = await rows_and_total(self._session, statement, count)
+        return Page.cut([_view_from_row(row) for row in rows], total, page, history_keyset)
 
 
 def _row(entry: HistoryEntry) -> dict[str, Any]:

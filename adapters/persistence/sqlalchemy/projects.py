@@ -13,7 +13,13 @@ from adapters.persistence.sqlalchemy.mappers import (
     project_to_model,
 )
 from adapters.persistence.sqlalchemy.models import ProjectMemberModel, ProjectModel, UserModel
-from adapters.persistence.sqlalchemy.sorting import by_code_point, paged, table_terms
+from adapters.persistence.sqlalchemy.sorting import (
+    by_code_point,
+    paged,
+    rows_and_total,
+    table_terms,
+    with_total,
+)
 from domain.errors import NotFound, StaleVersion
 from domain.paging import Keyset, Page, PageRequest, SortKey
 from domain.projects import MemberRole, MemberView, Project, ProjectFilters, ProjectMember
@@ -94,11 +100,12 @@ class SqlAlchemyProjectRepository:
         self, filters: ProjectFilters, sort: Sequence[SortKey], page: PageRequest
     ) -> Page[Project]:
         conditions = _conditions(filters)
-        total = await self._session.scalar(select(func.count()).select_from(_projects).where(*conditions))
+        count = select(func.count()).select_from(_projects).where(*conditions)
         terms = table_terms(self._session, _projects, sort)
-        rows = await self._session.execute(paged(select(*_PROJECT_COLUMNS).where(*conditions), terms, page))
+        statement = with_total(paged(select(*_PROJECT_COLUMNS).where(*conditions), terms, page), count)
+        rows, total = await rows_and_total(self._session, statement, count)
         projects = [_project_from_row(row) for row in rows]
-        return Page.cut(projects, total or 0, page, lambda project: Keyset.of(project, sort))
+        return Page.cut(projects, total, page, lambda project: Keyset.of(project, sort))
 
     async def update(self, project: Project) -> None:
         await self._save(project)

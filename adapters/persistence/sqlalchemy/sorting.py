@@ -1,7 +1,7 @@
 """The ordering rule every SQL repository follows: sort keys, then id; text by code point; and the
 pages of that order, by offset or after a keyset."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 from typing import Any, TypeVarTuple
@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Integer,
+    Row,
     Select,
     String,
     UnaryExpression,
@@ -139,6 +140,29 @@ def paged_by_parameters(
     if after_nulls is not None:
         statement = statement.where(after_parameters(terms, after_nulls))
     return statement.order_by(*order_by(terms)).offset(OFFSET).limit(LIMIT)
+
+
+def with_total(page: Select[Any], count: Select[Any]) -> Select[Any]:
+    """The page's statement with the list's total as a last column of every row.
+
+    The count is an uncorrelated scalar subquery, which PostgreSQL (as an InitPlan) and SQLite
+    evaluate once per statement: the page and its total come in one round trip, from one
+    snapshot. Read them with `rows_and_total`."""
+    return page.add_columns(count.scalar_subquery().label("list_total"))
+
+
+async def rows_and_total(
+    session: AsyncSession,
+    page_with_total: Select[Any],
+    count: Select[Any],
+    parameters: Mapping[str, Any] | None = None,
+) -> tuple[Sequence[Row[Any]], int]:
+    """The rows of a `with_total` page and the list's total. An empty page (past the end, or of
+    an empty list) has no row to carry the total: only then is it counted on its own."""
+    rows = (await session.execute(page_with_total, parameters)).all()
+    if rows:
+        return rows, rows[0][-1]
+    return rows, await session.scalar(count, parameters) or 0
 
 
 def _from(terms: Sequence[Term], values: Sequence[ColumnElement[Any] | None]) -> ColumnElement[bool]:

@@ -49,6 +49,8 @@ from adapters.persistence.sqlalchemy.sorting import (
     order_by,
     page_parameters,
     paged_by_parameters,
+    rows_and_total,
+    with_total,
 )
 from domain.errors import Conflict, StaleVersion
 from domain.paging import Page, PageRequest, SortKey
@@ -162,8 +164,8 @@ class SqlAlchemyTaskRepository:
     Summaries are read with Core, in the same number of statements for one task or a page of
     any size: the page (task columns, project, assignee and reporter names in one join, each
     task's live comment count in a correlated subquery), then the tags of every task on it in one
-    statement; a list counts its total first. `get_by_id` and the writes use the ORM model, as
-    `update`, `soft_delete` and `restore` save through it (a versioned UPDATE).
+    statement; a list's page carries its total (`with_total`). `get_by_id` and the writes use the
+    ORM model, as `update`, `soft_delete` and `restore` save through it (a versioned UPDATE).
     """
 
     def __init__(self, session: AsyncSession) -> None:
@@ -274,9 +276,9 @@ class SqlAlchemyTaskRepository:
         )
         count, rows = _list_statements(shape)
         parameters = given | page_parameters(page) | _for(viewer)
-        total = await self._session.scalar(count, parameters)
-        summaries = await self._summaries((await self._session.execute(rows, parameters)).all())
-        return Page.cut(summaries, total or 0, page, lambda summary: task_keyset(summary, sort))
+        found, total = await rows_and_total(self._session, rows, count, parameters)
+        summaries = await self._summaries(found)
+        return Page.cut(summaries, total, page, lambda summary: task_keyset(summary, sort))
 
     async def update(self, task: Task) -> None:
         await self._save(task)
@@ -469,7 +471,8 @@ def _escape_like(text: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _list_statements(shape: _ListShape) -> tuple[Select[int], Select[Any]]:
-    """The count and the page of a list of this shape (cached: shapes are few, requests many)."""
+    """The count and the page, with its total, of a list of this shape (cached: shapes are few,
+    requests many)."""
     conditions = [_condition(name) for name in shape.filters]
     terms = _terms(shape.dialect, shape.sort)
     if shape.per_project:
@@ -481,7 +484,8 @@ def _list_statements(shape: _ListShape) -> tuple[Select[int], Select[Any]]:
         page_conditions = conditions
     summaries = _SUMMARIES_FOR_VIEWER if shape.for_viewer else _SUMMARIES_FOR_NOBODY
     page = paged_by_parameters(summaries.where(*page_conditions), terms, shape.after_nulls)
-    return _count(shape.filters, conditions), page
+    count = _count(shape.filters, conditions)
+    return count, with_total(page, count)
 
 
 def _first_of_each_visible_project(
@@ -631,6 +635,7 @@ def _summary_from_row(row: Row[*tuple[Any, ...]], tags: Sequence[TagRef], refs: 
         reporter_name,
         comment_count,
         watching,
+        *_,  # a list's rows carry its total last
     ) = row
     # By position too, in the order of TaskSummary's fields: keywords cost a lookup each, 18 per row.
     return TaskSummary(

@@ -11,7 +11,7 @@ from adapters.persistence.sqlalchemy.mappers import (
     user_to_model,
 )
 from adapters.persistence.sqlalchemy.models import UserModel
-from adapters.persistence.sqlalchemy.sorting import paged, table_terms
+from adapters.persistence.sqlalchemy.sorting import paged, rows_and_total, table_terms, with_total
 from domain.errors import StaleVersion
 from domain.paging import Keyset, Page, PageRequest, SortKey
 from domain.users import Actor, Standing, User, UserFilters, UserRef, UserRole
@@ -83,11 +83,12 @@ class SqlAlchemyUserRepository:
 
     async def list(self, filters: UserFilters, sort: Sequence[SortKey], page: PageRequest) -> Page[User]:
         conditions = _conditions(filters)
-        total = await self._session.scalar(select(func.count()).select_from(_users).where(*conditions))
+        count = select(func.count()).select_from(_users).where(*conditions)
         terms = table_terms(self._session, _users, sort)
-        rows = await self._session.execute(paged(select(*_USER_COLUMNS).where(*conditions), terms, page))
+        statement = with_total(paged(select(*_USER_COLUMNS).where(*conditions), terms, page), count)
+        rows, total = await rows_and_total(self._session, statement, count)
         users = [_user_from_row(row) for row in rows]
-        return Page.cut(users, total or 0, page, lambda user: Keyset.of(user, sort))
+        return Page.cut(users, total, page, lambda user: Keyset.of(user, sort))
 
     async def update(self, user: User) -> None:
         await self._save(user)

@@ -9,7 +9,7 @@ from sqlalchemy import Row, Select, Table, bindparam, delete, func, insert, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.models import DeliveryModel, OutboxModel, WebhookModel
-from adapters.persistence.sqlalchemy.sorting import paged, table_terms
+from adapters.persistence.sqlalchemy.sorting import paged, rows_and_total, table_terms, with_total
 from domain.events import EventType
 from domain.ids import new_id
 from domain.paging import Page, PageRequest
@@ -115,10 +115,11 @@ class SqlAlchemyDeliveryRepository:
         where = [_deliveries.c.webhook_id == webhook_id]
         if status is not None:
             where.append(_deliveries.c.status == status)
-        total = await self._session.scalar(select(func.count()).select_from(_deliveries).where(*where))
+        count = select(func.count()).select_from(_deliveries).where(*where)
         terms = table_terms(self._session, _deliveries, DELIVERY_SORT)
-        rows = await self._session.execute(paged(_views().where(*where), terms, page))
-        return Page.cut([_delivery_from_row(row) for row in rows], total or 0, page, delivery_keyset)
+        statement = with_total(paged(_views().where(*where), terms, page), count)
+        rows, total = await rows_and_total(self._session, statement, count)
+        return Page.cut([_delivery_from_row(row) for row in rows], total, page, delivery_keyset)
 
     async def reschedule(self, delivery: Delivery) -> None:
         await self._session.execute(
