@@ -358,7 +358,9 @@ class SqlAlchemyTaskRepository:
         tags: defaultdict[UUID, builtins.list[TagRef]] = defaultdict(builtins.list)
         # A page's tasks share their project's few tags: each tag is made once per page.
         refs: dict[UUID, TagRef] = {}
-        for task_id, tag_id, name, color in await self._session.execute(statement, {"task_ids": task_ids}):
+        # All rows at once: iterating the result itself fetches them one by one.
+        rows = (await self._session.execute(statement, {"task_ids": task_ids})).all()
+        for task_id, tag_id, name, color in rows:
             ref = refs.get(tag_id)
             if ref is None:
                 ref = refs[tag_id] = TagRef(id=tag_id, name=name, color=color)
