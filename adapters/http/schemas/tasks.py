@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -17,8 +17,6 @@ from domain.tasks import (
     MAX_DESCRIPTION_LENGTH,
     MAX_TITLE_LENGTH,
     Priority,
-    ProjectRef,
-    TagRef,
     TaskDetail,
     TaskStatus,
     TaskSummary,
@@ -32,7 +30,6 @@ Title = Annotated[
 ]
 Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION_LENGTH, pattern=WITHOUT_NUL)]
 TagIds = Annotated[list[UUID], Meta(max_length=50)]
-S = TypeVar("S", bound=msgspec.Struct)
 
 
 class TaskCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -62,19 +59,11 @@ class ProjectSummary(msgspec.Struct, kw_only=True):
     key: str
     name: str
 
-    @classmethod
-    def from_ref(cls, ref: ProjectRef) -> "ProjectSummary":
-        return cls(id=ref.id, key=ref.key, name=ref.name)
-
 
 class TagSummary(msgspec.Struct, kw_only=True):
     id: UUID
     name: str
     color: str
-
-    @classmethod
-    def from_ref(cls, ref: TagRef) -> "TagSummary":
-        return cls(id=ref.id, name=ref.name, color=ref.color)
 
 
 class TaskRead(msgspec.Struct, kw_only=True):
