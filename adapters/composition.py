@@ -147,6 +147,7 @@ class SqlAlchemyProvider(Provider):
             settings.database_url,
             statement_timeout_ms=settings.statement_timeout_ms,
             pooler=settings.database_pooler,
+            pool_size=settings.database_pool_size,
         )
         watch_pool(engine)
         yield engine

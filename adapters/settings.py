@@ -58,6 +58,10 @@ class LogFormat(StrEnum):
     CONSOLE = "console"
 
 
+# Connections each process keeps open to a database file or server (create_engine says why 15).
+DEFAULT_DATABASE_POOL_SIZE = 15
+
+
 class DatabasePooler(StrEnum):
     """What sits between the service and PostgreSQL: nothing, or PgBouncer in transaction pooling."""
 
@@ -78,6 +82,7 @@ class Settings:
     token_audience: str = "taskboard-api"  # noqa: S105
     max_body_bytes: int = 64 * 1024
     statement_timeout_ms: int = 5000
+    database_pool_size: int = DEFAULT_DATABASE_POOL_SIZE
     log_level: str = "INFO"
     # JSON lines in production, readable lines elsewhere (from_environment picks by TASKBOARD_ENV).
     log_format: LogFormat = LogFormat.CONSOLE
@@ -151,6 +156,9 @@ class Settings:
             max_body_bytes=_integer(env, "TASKBOARD_MAX_BODY_BYTES", defaults.max_body_bytes, minimum=1024),
             statement_timeout_ms=_integer(
                 env, "TASKBOARD_STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms, minimum=1
+            ),
+            database_pool_size=_integer(
+                env, "TASKBOARD_DATABASE_POOL_SIZE", defaults.database_pool_size, minimum=1
             ),
             log_level=_log_level(env, defaults.log_level),
             log_format=_choice(

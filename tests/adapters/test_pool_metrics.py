@@ -7,8 +7,7 @@ from prometheus_client import REGISTRY
 
 from adapters.metrics import POOL_CHECKED_OUT, watch_pool
 from adapters.persistence.sqlalchemy.engine import create_engine
-
-POOL_SIZE = 5  # SQLAlchemy's default, which the service keeps; max_overflow is 10
+from adapters.settings import DEFAULT_DATABASE_POOL_SIZE as POOL_SIZE
 
 
 def gauges() -> tuple[float | None, ...]:

@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.composition import create_app
+from adapters.settings import DEFAULT_DATABASE_POOL_SIZE
 from tests.conftest import FastHashingProvider, http_client, settings_for, start_app, stop_app
 from tests.http.conftest import Account, assert_problem, on_both_databases
 
@@ -63,7 +64,7 @@ async def test_the_database_pool_and_the_retries_are_reported(api: httpx.AsyncCl
 
     samples = await scrape(api)
 
-    assert samples[("taskboard_db_pool_size", frozenset())] == 5
+    assert samples[("taskboard_db_pool_size", frozenset())] == DEFAULT_DATABASE_POOL_SIZE
     # Between requests no connection is in use, and none is open beyond the pool's size.
     assert samples[("taskboard_db_pool_checked_out", frozenset())] == 0
     assert samples[("taskboard_db_pool_overflow", frozenset())] == 0
