@@ -148,6 +148,7 @@ class SqlAlchemyProvider(Provider):
             statement_timeout_ms=settings.statement_timeout_ms,
             pooler=settings.database_pooler,
             pool_size=settings.database_pool_size,
+            pool_overflow=settings.database_pool_overflow,
         )
         watch_pool(engine)
         yield engine

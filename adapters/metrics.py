@@ -24,7 +24,7 @@ POOL_CHECKED_OUT = Gauge(
 )
 POOL_OVERFLOW = Gauge(
     "taskboard_db_pool_overflow",
-    "Connections open beyond the pool size now (at most SQLAlchemy's max_overflow, 10)",
+    "Connections open beyond the pool size now (at most TASKBOARD_DATABASE_POOL_OVERFLOW)",
     multiprocess_mode="liveall",
 )
 UNIT_OF_WORK_RETRIES = Counter(

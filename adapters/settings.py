@@ -58,8 +58,10 @@ class LogFormat(StrEnum):
     CONSOLE = "console"
 
 
-# Connections each process keeps open to a database file or server (create_engine says why 15).
+# Connections each process keeps open to a database file or server, and how many more it may open
+# for a burst (create_engine says why a fixed pool).
 DEFAULT_DATABASE_POOL_SIZE = 15
+DEFAULT_DATABASE_POOL_OVERFLOW = 0
 
 
 class DatabasePooler(StrEnum):
@@ -83,6 +85,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     statement_timeout_ms: int = 5000
     database_pool_size: int = DEFAULT_DATABASE_POOL_SIZE
+    database_pool_overflow: int = DEFAULT_DATABASE_POOL_OVERFLOW
     log_level: str = "INFO"
     # JSON lines in production, readable lines elsewhere (from_environment picks by TASKBOARD_ENV).
     log_format: LogFormat = LogFormat.CONSOLE
@@ -159,6 +162,9 @@ class Settings:
             ),
             database_pool_size=_integer(
                 env, "TASKBOARD_DATABASE_POOL_SIZE", defaults.database_pool_size, minimum=1
+            ),
+            database_pool_overflow=_integer(
+                env, "TASKBOARD_DATABASE_POOL_OVERFLOW", defaults.database_pool_overflow, minimum=0
             ),
             log_level=_log_level(env, defaults.log_level),
             log_format=_choice(

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from tests.servers import free_port
 
 OS_USER = "postgres"
-# Fewer server connections than the app's pool (15 + 10 overflow) has client connections: the
+# Fewer server connections than the app's pool (15) has client connections: the
 # transactions of one client connection then run on different server connections, as in production.
 SERVER_CONNECTIONS = 4
 

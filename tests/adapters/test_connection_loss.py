@@ -28,7 +28,7 @@ from tests.factories import UserFactory
 async def engine(postgresql_url: str, postgresql_engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
     """An engine of the test's own, with one pooled connection, whose sessions the test may end."""
     await empty_tables(postgresql_engine)
-    engine = create_engine(postgresql_url, pool_size=1, max_overflow=0)
+    engine = create_engine(postgresql_url, pool_size=1)
     yield engine
     await engine.dispose()
 
@@ -115,7 +115,7 @@ async def test_one_lost_connection_retires_every_connection_pooled_before_it(
     """After a server restart the pool holds only dead connections. The first error retires them all,
     so one request fails (a 503), not one per pooled connection, and the next ones connect afresh."""
     await empty_tables(postgresql_engine)
-    engine = create_engine(postgresql_url, pool_size=3, max_overflow=0)
+    engine = create_engine(postgresql_url, pool_size=3)
     try:
         user = await stored_user(engine)
         async with engine.connect() as one, engine.connect() as two, engine.connect() as three:

@@ -1,5 +1,7 @@
-"""The pool gauges follow an engine's connections as they are checked out and given back."""
+"""The pool gauges follow an engine's connections as they are checked out and given back, and the
+pool keeps its size: by default a request beyond it waits for a connection instead of opening one."""
 
+import asyncio
 from contextlib import AsyncExitStack
 
 import pytest
@@ -24,7 +26,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 async def test_the_gauges_count_connections_in_use_and_beyond_the_pool_size(database_url: str) -> None:
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, pool_overflow=2)
     watch_pool(engine)
     try:
         assert gauges() == (POOL_SIZE, 0, 0)
@@ -37,6 +39,30 @@ async def test_the_gauges_count_connections_in_use_and_beyond_the_pool_size(data
         async with engine.connect():
             assert gauges() == (POOL_SIZE, 1, 0)
         assert gauges() == (POOL_SIZE, 0, 0)
+    finally:
+        await engine.dispose()
+
+
+async def test_by_default_a_checkout_beyond_the_pool_waits_for_a_connection_given_back(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    watch_pool(engine)
+    try:
+        async with AsyncExitStack() as held:
+            first = await held.enter_async_context(engine.connect())
+            for _ in range(POOL_SIZE - 1):
+                await held.enter_async_context(engine.connect())
+            waiting = asyncio.create_task(engine.connect().start())
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            assert gauges() == (POOL_SIZE, POOL_SIZE, 0)
+
+            await first.close()
+            connection = await asyncio.wait_for(waiting, timeout=5)
+            # It got the connection given back: none was opened beyond the pool's size.
+            assert gauges() == (POOL_SIZE, POOL_SIZE, 0)
+            await connection.close()
     finally:
         await engine.dispose()
 

@@ -35,6 +35,7 @@ def test_defaults_serve_a_local_sqlite_database_in_development(key_file: Path) -
     assert settings.max_body_bytes == 64 * 1024
     assert settings.statement_timeout_ms == 5000
     assert settings.database_pool_size == 15
+    assert settings.database_pool_overflow == 0
     assert settings.log_level == "INFO"
 
 
@@ -52,6 +53,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
             "TASKBOARD_MAX_BODY_BYTES": "2048",
             "TASKBOARD_STATEMENT_TIMEOUT_MS": "1500",
             "TASKBOARD_DATABASE_POOL_SIZE": "40",
+            "TASKBOARD_DATABASE_POOL_OVERFLOW": "5",
             "TASKBOARD_LOG_LEVEL": "debug",
             "TASKBOARD_LOG_FORMAT": "Console",
             "TASKBOARD_METRICS_TOKEN": "scrape-me",
@@ -70,6 +72,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         max_body_bytes=2048,
         statement_timeout_ms=1500,
         database_pool_size=40,
+        database_pool_overflow=5,
         log_level="DEBUG",
         log_format=LogFormat.CONSOLE,
         metrics_token="scrape-me",
@@ -84,6 +87,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
         "TASKBOARD_MAX_BODY_BYTES",
         "TASKBOARD_STATEMENT_TIMEOUT_MS",
         "TASKBOARD_DATABASE_POOL_SIZE",
+        "TASKBOARD_DATABASE_POOL_OVERFLOW",
     ],
 )
 @pytest.mark.parametrize("value", ["eight", "", "3.5"])
@@ -101,6 +105,7 @@ def test_a_setting_that_is_not_a_whole_number_is_refused_by_name(name: str, valu
         ("TASKBOARD_MAX_BODY_BYTES", "1023"),
         ("TASKBOARD_STATEMENT_TIMEOUT_MS", "0"),
         ("TASKBOARD_DATABASE_POOL_SIZE", "0"),
+        ("TASKBOARD_DATABASE_POOL_OVERFLOW", "-1"),
     ],
 )
 def test_a_number_out_of_range_is_refused_by_name(name: str, value: str) -> None:

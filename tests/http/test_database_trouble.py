@@ -151,7 +151,7 @@ class OnePooledConnection(Provider):
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
-        engine = create_engine(settings.database_url, pool_size=1, max_overflow=0, pool_timeout=0.1)
+        engine = create_engine(settings.database_url, pool_size=1, pool_timeout=0.1)
         yield engine
         await engine.dispose()
 

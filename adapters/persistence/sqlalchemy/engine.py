@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from adapters.settings import DEFAULT_DATABASE_POOL_SIZE, DatabasePooler
+from adapters.settings import DEFAULT_DATABASE_POOL_OVERFLOW, DEFAULT_DATABASE_POOL_SIZE, DatabasePooler
 from domain.unit_of_work import WriteInReadOnlyUnitOfWork
 
 # A connection option of ours: the SQLite begin hook reads it to choose BEGIN or BEGIN IMMEDIATE.
@@ -32,6 +32,7 @@ def create_engine(
     statement_timeout_ms: int | None = None,
     pooler: DatabasePooler = DatabasePooler.NONE,
     pool_size: int = DEFAULT_DATABASE_POOL_SIZE,
+    pool_overflow: int = DEFAULT_DATABASE_POOL_OVERFLOW,
     **options: Any,
 ) -> AsyncEngine:
     """An engine for `url`. `statement_timeout_ms` bounds each statement: on PostgreSQL its running
@@ -39,11 +40,13 @@ def create_engine(
     service passes TASKBOARD_STATEMENT_TIMEOUT_MS; migrations and the CLI pass none. `pooler` is
     what stands between the service and PostgreSQL (TASKBOARD_DATABASE_POOLER).
 
-    The pool keeps `pool_size` connections (TASKBOARD_DATABASE_POOL_SIZE) and opens up to 10 more
-    (SQLAlchemy's max_overflow) for a burst, closing each of those when it is given back. Sized
-    below the requests one process has in flight under steady load, the pool would open and close
-    a connection for most requests beyond its size, and opening one costs the server more than
-    serving a page: SQLAlchemy's default of 5 did that to one in twenty requests in `make bench`.
+    The pool keeps `pool_size` connections (TASKBOARD_DATABASE_POOL_SIZE) and by default opens none
+    beyond them: a request that finds every connection busy waits for one to be given back (up to
+    POOL_TIMEOUT_SECONDS, then 503). A connection opened beyond the pool's size
+    (TASKBOARD_DATABASE_POOL_OVERFLOW) is closed when it is given back, so under steady load above
+    the size the pool would open and close one for many requests, and opening one costs the server
+    more than serving a page: SQLAlchemy's 5 + 10 did that for one request in twenty in `make bench`,
+    and cost a third of the throughput.
     """
     # Statement parameters (password hashes among them) stay out of error messages, and so out of
     # logs and tracebacks.
@@ -62,7 +65,9 @@ def create_engine(
         # the error of its first statement instead (see SqlAlchemyUnitOfWork), and that error
         # invalidates every connection the pool held from before it, so after an outage the pool
         # connects afresh instead of failing once per stale connection.
-        return create_async_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, pool_size=pool_size, **options)
+        return create_async_engine(
+            url, pool_recycle=POOL_RECYCLE_SECONDS, pool_size=pool_size, max_overflow=pool_overflow, **options
+        )
 
     in_memory = parsed.database in (None, "", ":memory:")
     if in_memory:
@@ -70,6 +75,7 @@ def create_engine(
     else:
         options.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
         options.setdefault("pool_size", pool_size)
+        options.setdefault("max_overflow", pool_overflow)
     ensure_sqlite_directory(url)
     _keep_sqlite_parameters_out_of_logs()
     engine = create_async_engine(url, **options)
