@@ -127,8 +127,8 @@ def create_app() -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         nonlocal pool
-        # SQLAlchemy's default pool holds 5 connections and opens up to 10 more under load: the same.
-        pool = await asyncpg.create_pool(dsn, min_size=5, max_size=15, reset=_no_reset)
+        # taskboard's pool keeps 15 connections and opens none beyond them: the same.
+        pool = await asyncpg.create_pool(dsn, min_size=15, max_size=15, reset=_no_reset)
         try:
             yield
         finally:
