@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVarTuple
 from uuid import UUID
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Integer, Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.persistence.sqlalchemy.mappers import comment_from_model, copy_comment_onto_model
@@ -71,13 +71,8 @@ class SqlAlchemyCommentRepository:
         return Page.cut([_view_from_row(row) for row in rows], total, page, comment_keyset)
 
     async def latest_for_task(self, task_id: UUID, limit: int) -> Sequence[CommentView]:
-        statement = (
-            _views()
-            .where(_comments.c.task_id == task_id)
-            .order_by(_comments.c.created_at.desc(), _comments.c.id.desc())
-            .limit(limit)
-        )
-        newest_first = [_view_from_row(row) for row in await self._session.execute(statement)]
+        rows = await self._session.execute(_LATEST_OF_TASK, {"task_id": task_id, "limit": limit})
+        newest_first = [_view_from_row(row) for row in rows]
         return newest_first[::-1]
 
     async def update(self, comment: Comment) -> None:
@@ -113,6 +108,16 @@ def _views() -> Select[Any]:
     return _live(select(*_VIEW_COLUMNS).select_from(_comments)).join(
         _users, _users.c.id == _comments.c.author_id
     )
+
+
+# A task's newest comments, for every read of one task: built once (building a statement and
+# computing its cache key would cost more than running it).
+_LATEST_OF_TASK = (
+    _views()
+    .where(_comments.c.task_id == bindparam("task_id", type_=_comments.c.task_id.type))
+    .order_by(_comments.c.created_at.desc(), _comments.c.id.desc())
+    .limit(bindparam("limit", type_=Integer()))
+)
 
 
 def _view_from_row(row: Row[*tuple[Any, ...]]) -> CommentView:

@@ -2,7 +2,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, and_, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -43,6 +43,22 @@ _PROJECT_COLUMNS = (
 )
 
 # Managers first, then contributors, then viewers: the order the roles are declared in.
+# One statement for what every access check needs: the project, and the user's role joined in.
+# Built once, as the statements of every request's path are (see SqlAlchemyTaskRepository): the
+# project is loaded as a model, so that a change to it in the same unit of work reads it from the
+# session instead of once more.
+_WITH_MEMBER_ROLE = (
+    select(ProjectModel, ProjectMemberModel.role)
+    .outerjoin(
+        ProjectMemberModel,
+        and_(
+            ProjectMemberModel.project_id == ProjectModel.id,
+            ProjectMemberModel.user_id == bindparam("user_id", type_=_members.c.user_id.type),
+        ),
+    )
+    .where(ProjectModel.id == bindparam("project_id", type_=_projects.c.id.type))
+)
+_LIVE_WITH_MEMBER_ROLE = _WITH_MEMBER_ROLE.where(ProjectModel.is_deleted.is_(False))
 _ROLE_RANK = case({role: position for position, role in enumerate(MemberRole)}, value=_members.c.role)
 
 
@@ -139,18 +155,10 @@ class SqlAlchemyProjectRepository:
     async def get_with_member_role(
         self, project_id: UUID, user_id: UUID, *, include_deleted: bool = False
     ) -> tuple[Project, MemberRole | None] | None:
-        # One statement for what every access check needs: the project, and the role joined in.
-        statement = (
-            select(ProjectModel, ProjectMemberModel.role)
-            .outerjoin(
-                ProjectMemberModel,
-                and_(ProjectMemberModel.project_id == ProjectModel.id, ProjectMemberModel.user_id == user_id),
-            )
-            .where(ProjectModel.id == project_id)
-        )
-        if not include_deleted:
-            statement = statement.where(ProjectModel.is_deleted.is_(False))
-        row = (await self._session.execute(statement)).one_or_none()
+        statement = _WITH_MEMBER_ROLE if include_deleted else _LIVE_WITH_MEMBER_ROLE
+        row = (
+            await self._session.execute(statement, {"project_id": project_id, "user_id": user_id})
+        ).one_or_none()
         if row is None:
             return None
         model, role = row

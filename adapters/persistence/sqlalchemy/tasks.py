@@ -152,6 +152,21 @@ def _summaries_for(viewer: UUID | None) -> Select[Any]:
     return _SUMMARIES_FOR_NOBODY if viewer is None else _SUMMARIES_FOR_VIEWER
 
 
+@functools.cache
+def _summary_of_one(*, by_key: bool, include_deleted: bool, for_viewer: bool) -> Select[Any]:
+    """One task's summary, by `task_id` or by its key (`project_key`, `number`: no round trip to
+    turn the key into an id first). Each of the eight variants is built once, for the reason the
+    tags' statement below gives."""
+    statement = _SUMMARIES_FOR_VIEWER if for_viewer else _SUMMARIES_FOR_NOBODY
+    if by_key:
+        statement = statement.where(
+            _projects.c.key == bindparam("project_key"), _tasks.c.number == bindparam("number")
+        )
+    else:
+        statement = statement.where(_tasks.c.id == bindparam("task_id"))
+    return statement if include_deleted else statement.where(_LIVE_TASK)
+
+
 def _for(viewer: UUID | None) -> dict[str, UUID]:
     return {} if viewer is None else {"viewer": viewer}
 
@@ -245,17 +260,16 @@ class SqlAlchemyTaskRepository:
     async def get_summary(
         self, task: UUID | TaskKey, *, include_deleted: bool = False, viewer: UUID | None = None
     ) -> TaskSummary | None:
+        by_key = not isinstance(task, UUID)
+        statement = _summary_of_one(
+            by_key=by_key, include_deleted=include_deleted, for_viewer=viewer is not None
+        )
+        parameters: dict[str, Any] = _for(viewer)
         if isinstance(task, UUID):
-            statement = _summaries_for(viewer).where(_tasks.c.id == task)
+            parameters["task_id"] = task
         else:
-            # By key in the same statement: no round trip to turn the key into an id first.
-            project_key, number = task
-            statement = _summaries_for(viewer).where(
-                _projects.c.key == project_key, _tasks.c.number == number
-            )
-        if not include_deleted:
-            statement = statement.where(_LIVE_TASK)
-        row = (await self._session.execute(statement, _for(viewer))).one_or_none()
+            parameters["project_key"], parameters["number"] = task
+        row = (await self._session.execute(statement, parameters)).one_or_none()
         if row is None:
             return None
         summaries = await self._summaries([row])
