@@ -262,6 +262,22 @@ async def test_a_page_past_the_end_counts_its_total_alone_instead_of_reading_tag
 
 
 @on_both_databases
+async def test_an_empty_first_page_is_an_empty_list_and_counts_nothing(
+    app: Litestar, api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
+) -> None:
+    await seed_tasks(app, team, 3)
+
+    empty, statements = await statements_for(api, engine, team.viewer, TASKS, q="matches-no-title", limit=5)
+
+    assert (empty["items"], empty["total"]) == ([], 0)
+    # The page, and neither a count nor the tags.
+    listing = "\n\n".join(statements)
+    assert len(statements) == TASK_LIST_STATEMENTS - 1, listing
+    assert "list_total" in statements[2], listing
+    assert "task_tags" not in listing
+
+
+@on_both_databases
 async def test_task_read_costs_the_same_for_a_bare_task_or_a_busy_one(
     api: httpx.AsyncClient, engine: AsyncEngine, team: Team, api_backend: str
 ) -> None:

@@ -67,7 +67,7 @@ class SqlAlchemyCommentRepository:
         count = _live(select(func.count()).select_from(_comments)).where(_comments.c.task_id == task_id)
         terms = table_terms(self._session, _comments, COMMENT_SORT)
         statement = with_total(paged(_views().where(_comments.c.task_id == task_id), terms, page), count)
-        rows, total = await rows_and_total(self._session, statement, count)
+        rows, total = await rows_and_total(self._session, statement, count, page)
         return Page.cut([_view_from_row(row) for row in rows], total, page, comment_keyset)
 
     async def latest_for_task(self, task_id: UUID, limit: int) -> Sequence[CommentView]:

@@ -92,7 +92,7 @@ class SqlAlchemyHistoryRepository:
         count = select(func.count()).select_from(_history).where(*conditions)
         terms = table_terms(self._session, _history, HISTORY_SORT)
         statement = with_total(paged(_VIEWS.where(*conditions), terms, page), count)
-        rows, total = await rows_and_total(self._session, statement, count)
+        rows, total = await rows_and_total(self._session, statement, count, page)
         return Page.cut([_view_from_row(row) for row in rows], total, page, history_keyset)
 
 

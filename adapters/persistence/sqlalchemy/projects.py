@@ -119,7 +119,7 @@ class SqlAlchemyProjectRepository:
         count = select(func.count()).select_from(_projects).where(*conditions)
         terms = table_terms(self._session, _projects, sort)
         statement = with_total(paged(select(*_PROJECT_COLUMNS).where(*conditions), terms, page), count)
-        rows, total = await rows_and_total(self._session, statement, count)
+        rows, total = await rows_and_total(self._session, statement, count, page)
         projects = [_project_from_row(row) for row in rows]
         return Page.cut(projects, total, page, lambda project: Keyset.of(project, sort))
 

@@ -155,13 +155,17 @@ async def rows_and_total(
     session: AsyncSession,
     page_with_total: Select[Any],
     count: Select[Any],
+    page: PageRequest,
     parameters: Mapping[str, Any] | None = None,
 ) -> tuple[Sequence[Row[Any]], int]:
-    """The rows of a `with_total` page and the list's total. An empty page (past the end, or of
-    an empty list) has no row to carry the total: only then is it counted on its own."""
+    """The rows of a `with_total` page of `page` and the list's total. An empty first page is an
+    empty list; an empty page past the end or after a keyset has no row to carry the total, and
+    only then is the list counted on its own."""
     rows = (await session.execute(page_with_total, parameters)).all()
     if rows:
         return rows, rows[0][-1]
+    if page.offset == 0 and page.after is None:
+        return rows, 0
     return rows, await session.scalar(count, parameters) or 0
 
 

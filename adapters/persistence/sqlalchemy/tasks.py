@@ -304,7 +304,7 @@ class SqlAlchemyTaskRepository:
         )
         count, rows = _list_statements(shape)
         parameters = given | page_parameters(page) | _for(viewer)
-        found, total = await rows_and_total(self._session, rows, count, parameters)
+        found, total = await rows_and_total(self._session, rows, count, page, parameters)
         summaries = await self._summaries(found)
         return Page.cut(summaries, total, page, lambda summary: task_keyset(summary, sort))
 

@@ -86,7 +86,7 @@ class SqlAlchemyUserRepository:
         count = select(func.count()).select_from(_users).where(*conditions)
         terms = table_terms(self._session, _users, sort)
         statement = with_total(paged(select(*_USER_COLUMNS).where(*conditions), terms, page), count)
-        rows, total = await rows_and_total(self._session, statement, count)
+        rows, total = await rows_and_total(self._session, statement, count, page)
         users = [_user_from_row(row) for row in rows]
         return Page.cut(users, total, page, lambda user: Keyset.of(user, sort))
 

@@ -118,7 +118,7 @@ class SqlAlchemyDeliveryRepository:
         count = select(func.count()).select_from(_deliveries).where(*where)
         terms = table_terms(self._session, _deliveries, DELIVERY_SORT)
         statement = with_total(paged(_views().where(*where), terms, page), count)
-        rows, total = await rows_and_total(self._session, statement, count)
+        rows, total = await rows_and_total(self._session, statement, count, page)
         return Page.cut([_delivery_from_row(row) for row in rows], total, page, delivery_keyset)
 
     async def reschedule(self, delivery: Delivery) -> None:
