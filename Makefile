@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Precompiled bytecode: imports stay fast even where PYTHONDONTWRITEBYTECODE is set.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: install run test suite pgbouncer chromium lint style format typecheck unit bench soak clean
+.PHONY: install run test suite debian-packages lint style format typecheck unit bench soak clean
 
 install: $(VENV)/.synced
 
@@ -42,22 +42,20 @@ PYTEST_ARGS ?= -n $(TEST_WORKERS) --dist loadscope --durations=10
 test: style  ## every check: lint, layer contracts, types, and the whole test suite
 	$(MAKE) --no-print-directory --jobs=2 --output-sync=target typecheck suite
 
-suite: install pgbouncer chromium
+suite: install debian-packages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Debian's PgBouncer, which tests/http/test_pgbouncer.py starts in front of the test database
-# (without it those tests skip, or fail under CI=true).
-pgbouncer:
-	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer \
-		|| { apt-get update -qq && apt-get install -y -qq pgbouncer >/dev/null; } \
-		|| echo "test: pgbouncer could not be installed; the tests behind it skip"
-
-# Debian's Chromium, in which tests/http/test_api_docs.py renders the API reference with no network
-# (without it that test skips, or fails under CI=true).
-chromium:
-	@command -v chromium >/dev/null \
-		|| { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
-		|| echo "test: chromium could not be installed; the browser test of the API reference skips"
+# Debian's PgBouncer, which tests/http/test_pgbouncer.py starts in front of the test database, and
+# Chromium, in which tests/http/test_api_docs.py renders the API reference with no network (without
+# them those tests skip, or fail under CI=true). One apt-get for whichever is missing: two run side
+# by side (make --jobs) would fight over dpkg's lock, and one of them would lose.
+debian-packages:
+	@missing=""; \
+	command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || missing="$$missing pgbouncer"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -z "$$missing" \
+		|| { apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; } \
+		|| echo "test: could not install$$missing; the tests that need them skip"
 
 lint: style typecheck  ## ruff, ruff format --check, import-linter, mypy --strict
 
