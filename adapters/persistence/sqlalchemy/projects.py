@@ -42,7 +42,6 @@ _PROJECT_COLUMNS = (
     _projects.c.version,
 )
 
-# Managers first, then contributors, then viewers: the order the roles are declared in.
 # One statement for what every access check needs: the project, and the user's role joined in.
 # Built once, as the statements of every request's path are (see SqlAlchemyTaskRepository): the
 # project is loaded as a model, so that a change to it in the same unit of work reads it from the
@@ -59,6 +58,8 @@ _WITH_MEMBER_ROLE = (
     .where(ProjectModel.id == bindparam("project_id", type_=_projects.c.id.type))
 )
 _LIVE_WITH_MEMBER_ROLE = _WITH_MEMBER_ROLE.where(ProjectModel.is_deleted.is_(False))
+
+# Managers first, then contributors, then viewers: the order the roles are declared in.
 _ROLE_RANK = case({role: position for position, role in enumerate(MemberRole)}, value=_members.c.role)
 
 
